@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DjangoMicrosoftSSOConfig(AppConfig):
+    name = "django_microsoft_sso"
+    verbose_name = _("Microsoft SSO")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django_microsoft_sso import checks  # noqa: F401  (registers the system checks)

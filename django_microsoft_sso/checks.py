@@ -1,0 +1,224 @@
+"""System checks: ``manage.py check`` finds a wrong setting before the first sign-in does.
+
+| id                          | what                                                         |
+|-----------------------------|--------------------------------------------------------------|
+| django_microsoft_sso.E001   | MICROSOFT_SSO_APPLICATION_ID missing                         |
+| django_microsoft_sso.E002   | MICROSOFT_SSO_CLIENT_SECRET missing                          |
+| django_microsoft_sso.E003   | MICROSOFT_SSO_AUTHORITY not an https URL or AuthorityBuilder |
+| django_microsoft_sso.E004   | a hook setting does not import or is not callable            |
+| django_microsoft_sso.E005   | MICROSOFT_SSO_AUTHENTICATION_BACKEND does not import         |
+| django_microsoft_sso.E006   | that backend is not in AUTHENTICATION_BACKENDS               |
+| django_microsoft_sso.E007   | MICROSOFT_SSO_CACHE_NAME is not a configured cache           |
+| django_microsoft_sso.E008   | a URL setting does not resolve                               |
+| django_microsoft_sso.E009   | django.contrib.messages missing while messages are on        |
+| django_microsoft_sso.W001   | ALLOWABLE_DOMAINS = ["*"] with AUTO_CREATE_USERS             |
+| django_microsoft_sso.W002   | a multi-tenant authority and no ALLOWED_TENANTS              |
+| django_microsoft_sso.W003   | form_post state in a per-process (locmem) cache              |
+
+Settings given as callables of the request cannot be judged without a request and are skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch
+
+from django_microsoft_sso import conf, hooks
+from django_microsoft_sso.client import MULTI_TENANT_NAMES, authority_tenant
+
+ID = "django_microsoft_sso.{}"
+
+
+def _static(name: str) -> tuple[bool, Any]:
+    """(True, value) for a plain setting; (False, None) for a callable of the request."""
+    value = conf.raw(name)
+    return (
+        (False, None)
+        if callable(value) and name not in conf.NOT_REQUEST_CALLABLE
+        else (True, value)
+    )
+
+
+@register(Tags.security)
+def check_credentials(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    found: list[CheckMessage] = []
+    for name, check_id in (
+        ("MICROSOFT_SSO_APPLICATION_ID", "E001"),
+        ("MICROSOFT_SSO_CLIENT_SECRET", "E002"),
+    ):
+        plain, value = _static(name)
+        if plain and not value:
+            found.append(
+                Error(
+                    f"{name} is not set.",
+                    hint=f"Set {name} to the value from your app registration in Microsoft Entra.",
+                    obj=name,
+                    id=ID.format(check_id),
+                )
+            )
+    plain, authority = _static("MICROSOFT_SSO_AUTHORITY")
+    if plain and authority is not None:
+        parts = urlsplit(str(authority))
+        if parts.scheme != "https" or not parts.netloc or not parts.path.strip("/"):
+            found.append(
+                Error(
+                    f"MICROSOFT_SSO_AUTHORITY = {str(authority)!r} is not an https authority URL.",
+                    hint='Use "https://login.microsoftonline.com/<tenant id>" '
+                    "or msal.authority.AuthorityBuilder.",
+                    obj="MICROSOFT_SSO_AUTHORITY",
+                    id=ID.format("E003"),
+                )
+            )
+    return found
+
+
+@register()
+def check_hooks(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    found: list[CheckMessage] = []
+    for name in hooks.HOOK_SETTINGS:
+        try:
+            hooks.load(name)
+        except ImproperlyConfigured as error:
+            found.append(
+                Error(
+                    str(error),
+                    hint=f"Point {name} at a function, e.g. 'myproject.sso.{name.lower()[14:]}'.",
+                    obj=name,
+                    id=ID.format("E004"),
+                )
+            )
+    try:
+        backend = hooks.backend_path()
+    except ImproperlyConfigured as error:
+        found.append(
+            Error(
+                str(error),
+                hint="Use the dotted path of an authentication backend class.",
+                obj="MICROSOFT_SSO_AUTHENTICATION_BACKEND",
+                id=ID.format("E005"),
+            )
+        )
+    else:
+        if backend and backend not in settings.AUTHENTICATION_BACKENDS:
+            found.append(
+                Error(
+                    f"MICROSOFT_SSO_AUTHENTICATION_BACKEND {backend!r} is not in "
+                    "AUTHENTICATION_BACKENDS, so signed-in users would be logged out at once.",
+                    hint=f"Add {backend!r} to AUTHENTICATION_BACKENDS.",
+                    obj="MICROSOFT_SSO_AUTHENTICATION_BACKEND",
+                    id=ID.format("E006"),
+                )
+            )
+    return found
+
+
+@register(Tags.security)
+def check_policy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    found: list[CheckMessage] = []
+    plain_domains, domains = _static("MICROSOFT_SSO_ALLOWABLE_DOMAINS")
+    plain_create, auto_create = _static("MICROSOFT_SSO_AUTO_CREATE_USERS")
+    if plain_domains and plain_create and auto_create and "*" in (domains or []):
+        found.append(
+            Warning(
+                'MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["*"] lets anyone who can sign in to an '
+                "allowed tenant create an account.",
+                hint="List your own domains, or set MICROSOFT_SSO_AUTO_CREATE_USERS = False.",
+                obj="MICROSOFT_SSO_ALLOWABLE_DOMAINS",
+                id=ID.format("W001"),
+            )
+        )
+    plain_authority, authority = _static("MICROSOFT_SSO_AUTHORITY")
+    plain_tenants, tenants = _static("MICROSOFT_SSO_ALLOWED_TENANTS")
+    if plain_authority and plain_tenants and not tenants:
+        tenant = authority_tenant(str(authority)) if authority else "common"
+        if tenant in MULTI_TENANT_NAMES:
+            found.append(
+                Warning(
+                    f"The authority signs in any Microsoft tenant ({tenant!r}) and "
+                    "MICROSOFT_SSO_ALLOWED_TENANTS is not set.",
+                    hint="Set MICROSOFT_SSO_ALLOWED_TENANTS to your tenant ids "
+                    '(or ["*"] to accept any tenant on purpose).',
+                    obj="MICROSOFT_SSO_ALLOWED_TENANTS",
+                    id=ID.format("W002"),
+                )
+            )
+    return found
+
+
+@register(Tags.caches)
+def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    plain_secure, secure = _static("MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK")
+    plain_name, cache_name = _static("MICROSOFT_SSO_CACHE_NAME")
+    if not (plain_secure and secure and plain_name):
+        return []
+    configured = settings.CACHES.get(cache_name)
+    if configured is None:
+        return [
+            Error(
+                f"MICROSOFT_SSO_CACHE_NAME = {cache_name!r} is not in CACHES.",
+                hint="Name a cache from CACHES; it keeps sign-ins under way.",
+                obj="MICROSOFT_SSO_CACHE_NAME",
+                id=ID.format("E007"),
+            )
+        ]
+    if "locmem" in str(configured.get("BACKEND", "")).lower():
+        return [
+            Warning(
+                f"Cache {cache_name!r} lives in one process: with several workers, a sign-in "
+                "started in one fails when Microsoft's answer reaches another.",
+                hint="Use a shared cache (Redis, Memcached or the database) for "
+                "MICROSOFT_SSO_CACHE_NAME.",
+                obj="MICROSOFT_SSO_CACHE_NAME",
+                id=ID.format("W003"),
+            )
+        ]
+    return []
+
+
+@register(Tags.urls)
+def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    found: list[CheckMessage] = []
+    for name in (
+        "MICROSOFT_SSO_NEXT_URL",
+        "MICROSOFT_SSO_LOGIN_FAILED_URL",
+        "MICROSOFT_SSO_LOGOUT_REDIRECT_PATH",
+    ):
+        plain, target = _static(name)
+        if not plain:
+            continue
+        try:
+            resolve_url(target)
+        except NoReverseMatch:
+            found.append(
+                Error(
+                    f"{name} = {target!r} is neither a URL name that resolves nor a path.",
+                    hint="Use a URL name such as 'admin:index', or a path such as '/'.",
+                    obj=name,
+                    id=ID.format("E008"),
+                )
+            )
+    return found
+
+
+@register()
+def check_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    plain, enabled = _static("MICROSOFT_SSO_ENABLE_MESSAGES")
+    if plain and enabled and not apps.is_installed("django.contrib.messages"):
+        return [
+            Error(
+                "django.contrib.messages is not installed, so people would not see why a "
+                "sign-in failed.",
+                hint="Add 'django.contrib.messages' to INSTALLED_APPS, or set "
+                "MICROSOFT_SSO_ENABLE_MESSAGES = False.",
+                obj="MICROSOFT_SSO_ENABLE_MESSAGES",
+                id=ID.format("E009"),
+            )
+        ]
+    return []

@@ -1,0 +1,257 @@
+"""The only module that talks to msal, and the home of the process-wide HTTP client.
+
+One pooled ``httpx.Client`` (keep-alive, timeouts on everything) serves msal and Microsoft Graph.
+One msal application is built per set of credentials and kept for the life of the process, so a
+sign-in costs no discovery request once the process has served one. Tenant metadata and signing
+keys are cached the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import msal
+from jwt import PyJWK, PyJWKSet
+from jwt.exceptions import PyJWKSetError
+
+from django_microsoft_sso import __version__
+from django_microsoft_sso.conf import Settings
+from django_microsoft_sso.exceptions import (
+    ConfigurationError,
+    IdTokenError,
+    MicrosoftUnavailableError,
+    TokenError,
+)
+
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common"
+# Tenant names that stand for many tenants: the issuer in their metadata is a template.
+MULTI_TENANT_NAMES = frozenset({"common", "organizations"})
+PERSONAL_ACCOUNTS_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+METADATA_TTL = 24 * 3600
+KEYS_TTL = 24 * 3600
+# An unknown ``kid`` refreshes the keys, but not more often than this: a flood of forged tokens
+# must not turn into a flood of requests to Microsoft.
+KEYS_MIN_REFRESH_INTERVAL = 60
+
+_lock = threading.Lock()
+_http_client: httpx.Client | None = None
+_apps: dict[tuple[str, str, str], msal.ConfidentialClientApplication] = {}
+_metadata: dict[str, tuple[float, TenantMetadata]] = {}
+_keys: dict[str, tuple[float, float, dict[str, PyJWK]]] = {}
+
+
+def http_client() -> httpx.Client:
+    """The process-wide pooled HTTP client."""
+    global _http_client
+    if _http_client is None:
+        with _lock:
+            if _http_client is None:
+                _http_client = httpx.Client(
+                    timeout=httpx.Timeout(10.0, connect=5.0),
+                    limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+                    headers={"User-Agent": f"django-microsoft-sso/{__version__}"},
+                    follow_redirects=False,
+                )
+    return _http_client
+
+
+def clear_caches() -> None:
+    """Forget msal applications, tenant metadata and signing keys, as a new process would.
+
+    The pooled HTTP client is closed too. Tests call this between cases; projects never need to.
+    """
+    global _http_client
+    with _lock:
+        _apps.clear()
+        _metadata.clear()
+        _keys.clear()
+        if _http_client is not None:
+            _http_client.close()
+            _http_client = None
+
+
+class _DiscardingTokenCache(msal.TokenCache):  # type: ignore[misc]
+    """A token cache that keeps nothing.
+
+    One msal application serves every person who signs in to this process; its default cache
+    would keep every person's tokens in memory for good. The package stores what it needs itself.
+    """
+
+    def add(self, event: dict[str, Any], **kwargs: Any) -> None:
+        return None
+
+
+def authority_url(sso: Settings) -> str:
+    return sso.authority or DEFAULT_AUTHORITY
+
+
+def authority_tenant(authority: str) -> str:
+    """The tenant part of an authority: a GUID, a domain, ``common``, ``organizations``…"""
+    parts = [part for part in urlsplit(authority).path.split("/") if part]
+    return parts[0].lower() if parts else ""
+
+
+def msal_app(sso: Settings) -> msal.ConfidentialClientApplication:
+    """The msal application for these credentials, built once per process."""
+    if not sso.application_id or not sso.client_secret:
+        raise ConfigurationError(
+            "MICROSOFT_SSO_APPLICATION_ID and MICROSOFT_SSO_CLIENT_SECRET must both be set."
+        )
+    authority = authority_url(sso)
+    secret_digest = hashlib.sha256(sso.client_secret.encode()).hexdigest()
+    key = (sso.application_id, secret_digest, authority)
+    app = _apps.get(key)
+    if app is None:
+        app = _call_microsoft(
+            "discovery",
+            lambda: msal.ConfidentialClientApplication(
+                sso.application_id,
+                client_credential=sso.client_secret,
+                authority=authority,
+                http_client=http_client(),
+                token_cache=_DiscardingTokenCache(),
+            ),
+        )
+        with _lock:
+            app = _apps.setdefault(key, app)
+    return app
+
+
+def _call_microsoft(step: str, call: Any) -> Any:
+    """Run an msal call, turning network faults and nonsense answers into our errors."""
+    try:
+        return call()
+    except httpx.HTTPError as error:
+        raise MicrosoftUnavailableError(f"{step}: {type(error).__name__}") from error
+    except json.JSONDecodeError as error:
+        raise MicrosoftUnavailableError(f"{step}: answer is not JSON") from error
+    except ValueError as error:
+        raise ConfigurationError(f"{step}: {error}") from error
+
+
+@dataclass(frozen=True)
+class TenantMetadata:
+    """The parts of a tenant's OpenID configuration the package uses."""
+
+    issuer: str
+    jwks_uri: str
+    end_session_endpoint: str | None
+    authorization_endpoint: str
+    token_endpoint: str
+
+    @property
+    def is_multi_tenant(self) -> bool:
+        return "{tenantid}" in self.issuer
+
+    @property
+    def tenant_id(self) -> str | None:
+        """The one tenant this authority signs in, or None for ``common``/``organizations``."""
+        if self.is_multi_tenant:
+            return None
+        return authority_tenant(self.issuer) or None
+
+    def issuer_for(self, tenant_id: str) -> str:
+        return self.issuer.replace("{tenantid}", tenant_id)
+
+
+def tenant_metadata(sso: Settings) -> TenantMetadata:
+    """The authority's OpenID configuration, fetched once and kept for a day."""
+    authority = authority_url(sso)
+    cached = _metadata.get(authority)
+    now = time.monotonic()
+    if cached and cached[0] > now:
+        return cached[1]
+    url = f"{authority}/v2.0/.well-known/openid-configuration"
+    document = _get_json(url, timeout=sso.graph_timeout, step="metadata")
+    try:
+        metadata = TenantMetadata(
+            issuer=str(document["issuer"]),
+            jwks_uri=str(document["jwks_uri"]),
+            end_session_endpoint=document.get("end_session_endpoint"),
+            authorization_endpoint=str(document["authorization_endpoint"]),
+            token_endpoint=str(document["token_endpoint"]),
+        )
+    except (KeyError, TypeError, AttributeError) as error:
+        raise MicrosoftUnavailableError("metadata: incomplete OpenID configuration") from error
+    with _lock:
+        _metadata[authority] = (now + METADATA_TTL, metadata)
+    return metadata
+
+
+def signing_key(sso: Settings, metadata: TenantMetadata, kid: str) -> PyJWK:
+    """The tenant's public key named ``kid``, refreshing the key set once when it is unknown."""
+    cached = _keys.get(metadata.jwks_uri)
+    now = time.monotonic()
+    if cached and cached[0] > now and kid in cached[2]:
+        return cached[2][kid]
+    if cached and cached[0] > now and now - cached[1] < KEYS_MIN_REFRESH_INTERVAL:
+        raise IdTokenError(f"id_token signed with unknown key {kid!r}")
+    document = _get_json(metadata.jwks_uri, timeout=sso.graph_timeout, step="keys")
+    try:
+        key_set = PyJWKSet.from_dict(document)
+    except (PyJWKSetError, KeyError, TypeError, AttributeError) as error:
+        raise MicrosoftUnavailableError("keys: no usable signing key") from error
+    keys = {key.key_id: key for key in key_set.keys if key.key_id}
+    with _lock:
+        _keys[metadata.jwks_uri] = (now + KEYS_TTL, now, keys)
+    if kid not in keys:
+        raise IdTokenError(f"id_token signed with unknown key {kid!r}")
+    return keys[kid]
+
+
+def _get_json(url: str, *, timeout: float, step: str) -> Any:
+    try:
+        response = http_client().get(url, timeout=timeout)
+    except httpx.HTTPError as error:
+        raise MicrosoftUnavailableError(f"{step}: {type(error).__name__}") from error
+    if response.status_code != 200:
+        raise MicrosoftUnavailableError(f"{step}: HTTP {response.status_code}")
+    try:
+        document = response.json()
+    except ValueError as error:
+        raise MicrosoftUnavailableError(f"{step}: answer is not JSON") from error
+    if not isinstance(document, dict):
+        raise MicrosoftUnavailableError(f"{step}: answer is not a JSON object")
+    return document
+
+
+def initiate_flow(sso: Settings, redirect_uri: str, response_mode: str | None) -> dict[str, Any]:
+    """Start an auth-code flow: a fresh state, nonce and PKCE verifier, and the authorize URL."""
+    app = msal_app(sso)
+    with warnings.catch_warnings():
+        # msal recommends form_post; query mode stays the default for 7.x compatibility, and a
+        # code in the URL is useless without this sign-in's PKCE verifier and client secret.
+        warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
+        flow: dict[str, Any] = app.initiate_auth_code_flow(
+            scopes=list(sso.scopes),
+            redirect_uri=redirect_uri,
+            response_mode=response_mode,
+        )
+    return flow
+
+
+def redeem_code(
+    sso: Settings, flow: dict[str, Any], auth_response: dict[str, str]
+) -> dict[str, Any]:
+    """Redeem the authorization code of ``auth_response`` for tokens (one request)."""
+    app = msal_app(sso)
+    try:
+        result: dict[str, Any] = _call_microsoft(
+            "token", lambda: app.acquire_token_by_auth_code_flow(dict(flow), auth_response)
+        )
+    except RuntimeError as error:
+        # msal compares the id_token's nonce with the flow's before we see the token.
+        raise IdTokenError("id_token nonce does not match this sign-in") from error
+    except ConfigurationError as error:
+        # Past discovery, a ValueError from msal means the answer does not fit the flow.
+        raise TokenError(error.detail) from error
+    return result

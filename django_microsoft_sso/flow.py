@@ -1,0 +1,381 @@
+"""A sign-in from start to finish: the steps the views run, one small method each.
+
+``start`` sends the browser to Microsoft with a fresh state, nonce and PKCE verifier, made by msal;
+``finish`` takes that pending sign-in back out (once), redeems the code, validates the id_token,
+reads the Graph profile when it is needed, applies the project's policy, syncs the user in one
+transaction and logs them in. Any failure is a ``LoginError``; the views turn it into a message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import secrets
+import time
+import unicodedata
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from django.apps import apps
+from django.contrib.auth import login
+from django.core.cache import caches
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+
+from django_microsoft_sso import client, graph, hooks, tokens
+from django_microsoft_sso.conf import Settings
+from django_microsoft_sso.exceptions import (
+    AuthorizationError,
+    DisabledError,
+    GraphError,
+    LoginError,
+    RefusedError,
+    StateError,
+    TokenError,
+)
+from django_microsoft_sso.graph import MicrosoftProfile
+from django_microsoft_sso.logs import log
+from django_microsoft_sso.models import MicrosoftSSOUser
+from django_microsoft_sso.tokens import MicrosoftIdentity
+from django_microsoft_sso.users import UserSync
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+ACCESS_TOKEN_SESSION_KEY = "microsoft_sso_access_token"
+LOGIN_HINT_SESSION_KEY = "_microsoft_sso_login_hint"
+PENDING_SESSION_KEY = "_microsoft_sso_pending"
+CACHE_KEY_PREFIX = "django_microsoft_sso:pending:"
+BINDING_COOKIE = "microsoft_sso_binding"
+# Sign-ins one browser may have under way at once (one per tab); the oldest gives way.
+MAX_PENDING_PER_SESSION = 10
+MAX_NEXT_LENGTH = 2048
+
+
+def resolve_setting_url(target: str, fallback: str = "/") -> str:
+    """A URL name (``admin:index``), path or URL from a setting, as a URL."""
+    try:
+        return resolve_url(target)
+    except NoReverseMatch:
+        return fallback
+
+
+class LoginFlow:
+    """The steps of one sign-in for one request."""
+
+    user_sync_class: type[UserSync] = UserSync
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        self.sso = Settings(request)
+
+    # -- start --------------------------------------------------------------------------------
+
+    def start(self) -> HttpResponseRedirect:
+        """Begin a sign-in and send the browser to Microsoft."""
+        next_url = self.safe_next(self.request.GET.get("next"))
+        self.ensure_enabled(next_url)
+        form_post = self.sso.require_secure_callback
+        flow = client.initiate_flow(
+            self.sso, self.redirect_uri(), response_mode="form_post" if form_post else None
+        )
+        pending: dict[str, Any] = {
+            "flow": flow,
+            "next": next_url,
+            "expires": time.time() + self.lifetime_seconds,
+        }
+        response = HttpResponseRedirect(flow["auth_uri"])
+        if form_post:
+            self.store_in_cache(flow["state"], pending, response)
+        else:
+            self.store_in_session(flow["state"], pending)
+        return response
+
+    @property
+    def lifetime_seconds(self) -> int:
+        return int(self.sso.timeout_minutes * 60)
+
+    def safe_next(self, candidate: str | None) -> str:
+        """``next`` when it stays on this site, else ``MICROSOFT_SSO_NEXT_URL``."""
+        if candidate and self.is_safe_url(candidate):
+            return candidate
+        return resolve_setting_url(self.sso.next_url)
+
+    def is_safe_url(self, url: str) -> bool:
+        if len(url) > MAX_NEXT_LENGTH or any(unicodedata.category(c)[0] == "C" for c in url):
+            return False
+        allowed_hosts = {self.request.get_host()}
+        if self.sso.callback_domain:
+            allowed_hosts.add(self.sso.callback_domain)
+        return url_has_allowed_host_and_scheme(
+            url, allowed_hosts=allowed_hosts, require_https=self.request.is_secure()
+        )
+
+    def ensure_enabled(self, next_url: str) -> None:
+        """Refuse when the project switched sign-in off, for the admin or for its pages."""
+        if not self.sso.enabled:
+            raise DisabledError("MICROSOFT_SSO_ENABLED is off")
+        if self.is_admin_url(next_url):
+            if not self.sso.admin_enabled:
+                raise DisabledError("MICROSOFT_SSO_ADMIN_ENABLED is off")
+        elif not self.sso.pages_enabled:
+            raise DisabledError("MICROSOFT_SSO_PAGES_ENABLED is off")
+
+    def is_admin_url(self, url: str) -> bool:
+        """Whether ``url`` lands in the admin, once its path is decoded and normalised."""
+        try:
+            admin_root = reverse(self.sso.admin_route)
+        except NoReverseMatch:
+            return False
+        path = unquote(urlsplit(url).path).replace("\\", "/")
+        path = posixpath.normpath("/" + path.lstrip("/"))
+        root = posixpath.normpath(admin_root)
+        return path == root or path.startswith(root.rstrip("/") + "/")
+
+    def redirect_uri(self) -> str:
+        """Where Microsoft sends the browser back: never built from a raw forwarded header."""
+        if self.sso.callback_domain:
+            netloc = self.sso.callback_domain
+        elif apps.is_installed("django.contrib.sites"):
+            from django.contrib.sites.shortcuts import get_current_site
+
+            netloc = get_current_site(self.request).domain
+        else:
+            netloc = self.request.get_host()
+        scheme = "https" if self.request.is_secure() else "http"
+        return f"{scheme}://{netloc}{reverse('django_microsoft_sso:oauth_callback')}"
+
+    def store_in_session(self, state: str, pending: dict[str, Any]) -> None:
+        # Keyed by state, so that two tabs signing in at once each find their own.
+        now = time.time()
+        stored = {
+            key: item
+            for key, item in self.request.session.get(PENDING_SESSION_KEY, {}).items()
+            if item.get("expires", 0) > now
+        }
+        while len(stored) >= MAX_PENDING_PER_SESSION:
+            del stored[min(stored, key=lambda key: stored[key]["expires"])]
+        stored[state] = pending
+        self.request.session[PENDING_SESSION_KEY] = stored
+
+    def store_in_cache(
+        self, state: str, pending: dict[str, Any], response: HttpResponseRedirect
+    ) -> None:
+        # Microsoft POSTs the answer from its own site, so the session cookie (SameSite=Lax) does
+        # not come along: the pending sign-in waits in the cache under its own state instead. A
+        # cookie that does come along (SameSite=None, which needs https) ties it to this browser.
+        if self.request.is_secure():
+            binding = self.request.COOKIES.get(BINDING_COOKIE, "")
+            if len(binding) != 43:
+                binding = secrets.token_urlsafe(32)
+            pending["binding"] = hashlib.sha256(binding.encode()).hexdigest()
+            response.set_cookie(
+                BINDING_COOKIE,
+                binding,
+                max_age=self.lifetime_seconds,
+                path=reverse("django_microsoft_sso:oauth_callback"),
+                secure=True,
+                httponly=True,
+                samesite="None",
+            )
+        caches[self.sso.cache_name].set(CACHE_KEY_PREFIX + state, pending, self.lifetime_seconds)
+
+    # -- finish -------------------------------------------------------------------------------
+
+    def finish(self) -> HttpResponseRedirect:
+        """Complete the sign-in Microsoft sent back, and send the browser on to ``next``."""
+        if not self.sso.enabled:
+            raise DisabledError("MICROSOFT_SSO_ENABLED is off")
+        answer = self.request.POST if self.request.method == "POST" else self.request.GET
+        pending = self.take_pending(answer.get("state"))
+        self.ensure_enabled(pending["next"])
+        self.raise_for_authorization_error(answer)
+
+        auth_response = {
+            key: answer[key] for key in ("code", "state", "session_state") if key in answer
+        }
+        flow = pending["flow"]
+        result = client.redeem_code(self.sso, flow, auth_response)
+        if "error" in result:
+            raise TokenError(f"token endpoint: {result['error']} {self.error_codes(result)}")
+        identity = tokens.validate_id_token(self.sso, result.get("id_token"), flow["nonce"])
+        trusted = self.verify_tenant(identity)
+
+        user = self.sync_and_login(identity, trusted, result)
+        log(self.sso, "INFO", "Microsoft sign-in of user {} succeeded", user.pk)
+        next_url = pending["next"] if self.is_safe_url(pending["next"]) else "/"
+        return HttpResponseRedirect(next_url)
+
+    def take_pending(self, state: str | None) -> dict[str, Any]:
+        """Take the pending sign-in for ``state`` out of storage: it can be used once only."""
+        if not state or not isinstance(state, str) or len(state) > 256:
+            raise StateError("callback without state")
+        pending: dict[str, Any] | None
+        if self.sso.require_secure_callback and self.request.method == "POST":
+            cache = caches[self.sso.cache_name]
+            key = CACHE_KEY_PREFIX + state
+            pending = cache.get(key)
+            # Whoever deletes the entry owns it: a replayed or parallel callback finds nothing.
+            if pending is None or not cache.delete(key):
+                raise StateError("unknown, used or expired state (cache)")
+            binding = pending.get("binding")
+            cookie = self.request.COOKIES.get(BINDING_COOKIE, "")
+            if binding and hashlib.sha256(cookie.encode()).hexdigest() != binding:
+                raise StateError("state belongs to another browser")
+        else:
+            stored = self.request.session.get(PENDING_SESSION_KEY, {})
+            pending = stored.pop(state, None)
+            if pending is None:
+                raise StateError("unknown, used or expired state (session)")
+            self.request.session[PENDING_SESSION_KEY] = stored
+        if pending.get("expires", 0) < time.time():
+            raise StateError("sign-in took longer than MICROSOFT_SSO_TIMEOUT")
+        return pending
+
+    @staticmethod
+    def error_codes(result: dict[str, Any]) -> str:
+        codes = result.get("error_codes")
+        if isinstance(codes, list):
+            return "AADSTS" + ",".join(str(code)[:12] for code in codes[:5])
+        return ""
+
+    def raise_for_authorization_error(self, answer: Any) -> None:
+        error = answer.get("error")
+        if error:
+            description = str(answer.get("error_description", ""))[:300]
+            message: str | Promise
+            if error == "access_denied":
+                message = _("The sign-in with Microsoft was cancelled.")
+            else:
+                message = _("Microsoft did not authorize the sign-in: %(error)s") % {
+                    "error": str(error)[:100]
+                }
+            raise AuthorizationError(f"{str(error)[:100]}: {description}", message)
+        if not answer.get("code"):
+            raise AuthorizationError("callback without code")
+
+    def tenants(self) -> tuple[set[str] | None, set[str]]:
+        """(tenants allowed to sign in, None for any; tenants whose e-mail claims are trusted)."""
+        configured = self.sso.allowed_tenants
+        single = client.tenant_metadata(self.sso).tenant_id
+        if configured:
+            listed = {str(tenant).lower() for tenant in configured}
+            if "*" in listed:
+                return None, {single} if single else set()
+            return listed, listed
+        if single:
+            return {single}, {single}
+        return None, set()
+
+    def verify_tenant(self, identity: MicrosoftIdentity) -> bool:
+        """Refuse a tenant the project does not allow; return whether it is trusted."""
+        allowed, trusted = self.tenants()
+        personal_refused = (
+            client.authority_tenant(client.authority_url(self.sso)) == "organizations"
+            and identity.tenant_id == client.PERSONAL_ACCOUNTS_TENANT_ID
+            and identity.tenant_id not in (allowed or set())
+        )
+        if personal_refused or (allowed is not None and identity.tenant_id not in allowed):
+            raise RefusedError(
+                f"tenant {identity.tenant_id} not allowed",
+                _("Accounts of your organization are not allowed to sign in here."),
+            )
+        return identity.tenant_id in trusted
+
+    def needs_profile(self, link: MicrosoftSSOUser | None) -> bool:
+        """Graph is read for a new person, a stale link, a data update, or a project's hook."""
+        return (
+            link is None
+            or link.tenant_id is None
+            or not link.user_principal_name
+            or self.sso.always_update_user_data
+            or not hooks.is_default("MICROSOFT_SSO_PRE_VALIDATE_CALLBACK")
+        )
+
+    def fetch_profile(self, identity: MicrosoftIdentity, access_token: Any) -> MicrosoftProfile:
+        if not isinstance(access_token, str) or not access_token:
+            raise TokenError("token response has no access_token")
+        full_profile = not (
+            hooks.is_default("MICROSOFT_SSO_PRE_VALIDATE_CALLBACK")
+            and hooks.is_default("MICROSOFT_SSO_PRE_CREATE_CALLBACK")
+        )
+        profile = graph.fetch_profile(
+            access_token,
+            full_profile=full_profile,
+            timeout=self.sso.graph_timeout,
+            max_picture_bytes=self.sso.max_picture_bytes,
+        )
+        if profile.object_id != identity.object_id:
+            raise GraphError("graph: /me id is not the id_token oid")
+        return profile
+
+    def sync_and_login(
+        self, identity: MicrosoftIdentity, trusted: bool, result: dict[str, Any]
+    ) -> AbstractBaseUser:
+        sync = self.user_sync_class(self.sso, self.request)
+        link = sync.find_link(identity)
+        profile = (
+            self.fetch_profile(identity, result.get("access_token"))
+            if self.needs_profile(link)
+            else None
+        )
+        facts = sync.facts(identity, profile, link, trusted)
+        sync.verify_domain(facts)
+        if profile is not None:
+            sync.verify_with_hook(profile)
+
+        session = self.request.session
+        user: Any = None
+        try:
+            for attempt in (1, 2):
+                try:
+                    with transaction.atomic():
+                        user = sync.sync(facts, profile, link)
+                        if self.sso.save_access_token:
+                            session[ACCESS_TOKEN_SESSION_KEY] = result.get("access_token")
+                        hooks.load("MICROSOFT_SSO_PRE_LOGIN_CALLBACK")(user, self.request)
+                    break
+                except IntegrityError:
+                    # Another request created this person's rows first: use what it wrote.
+                    if attempt == 2:
+                        raise
+                    link = sync.find_link(identity)
+            login(self.request, user, backend=hooks.backend_path() or self.default_backend())
+        except LoginError:
+            session.pop(ACCESS_TOKEN_SESSION_KEY, None)
+            raise
+        except Exception as error:
+            # A project hook or the database failed: the transaction rolled back, and the
+            # person gets a message rather than a server error.
+            session.pop(ACCESS_TOKEN_SESSION_KEY, None)
+            raise self.account_error(error) from error
+
+        # login() flushes a session that belonged to someone else; put back what is ours.
+        if self.sso.save_access_token:
+            session[ACCESS_TOKEN_SESSION_KEY] = result.get("access_token")
+        login_hint = identity.claims.get("login_hint")
+        if isinstance(login_hint, str) and len(login_hint) < 4096:
+            session[LOGIN_HINT_SESSION_KEY] = login_hint
+        session.set_expiry(self.sso.session_cookie_age)
+        return user  # type: ignore[no-any-return]
+
+    def account_error(self, error: Exception) -> LoginError:
+        """A database or hook failure while writing the account: nothing was kept."""
+        detail = f"account could not be saved: {type(error).__name__}"
+        message: str | Promise
+        if self.sso.show_failed_login_message:
+            message = _("Your account could not be saved: %(error)s") % {"error": str(error)[:200]}
+        else:
+            message = _("Your account could not be saved. Please contact your administrator.")
+        return RefusedError(detail, message)
+
+    @staticmethod
+    def default_backend() -> str:
+        from django.conf import settings
+
+        return str(settings.AUTHENTICATION_BACKENDS[0])

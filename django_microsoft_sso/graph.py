@@ -1,0 +1,147 @@
+"""Microsoft Graph: the person's profile and picture, in one ``$batch`` round trip."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from django_microsoft_sso import client
+from django_microsoft_sso.exceptions import GraphError
+
+GRAPH_ROOT = "https://graph.microsoft.com/v1.0"
+# The /me fields the package itself uses; a project's hook gets the whole object instead.
+PROFILE_FIELDS = (
+    "id",
+    "userPrincipalName",
+    "mail",
+    "givenName",
+    "surname",
+    "displayName",
+    "preferredLanguage",
+)
+PHOTO_SIZE = "96x96"
+# Image signatures accepted as a picture: JPEG, PNG, GIF, WebP (RIFF…WEBP).
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+# Beyond the picture, a batch answer for one person is a few kilobytes.
+_BATCH_OVERHEAD_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class MicrosoftProfile:
+    """The Graph ``/me`` object of the person who signed in, and their picture when they have one."""
+
+    user_info: dict[str, Any]
+    picture: bytes | None = field(default=None, repr=False)
+
+    def text(self, key: str, max_length: int | None = None) -> str | None:
+        """A string field of ``/me``, or None when it is missing, empty or not a string."""
+        value = self.user_info.get(key)
+        if not isinstance(value, str) or not value.strip():
+            return None
+        value = value.strip()
+        return value[:max_length] if max_length else value
+
+    @property
+    def object_id(self) -> str | None:
+        value = self.text("id")
+        return value.lower() if value else None
+
+    @property
+    def user_principal_name(self) -> str | None:
+        return self.text("userPrincipalName")
+
+    @property
+    def mail(self) -> str | None:
+        return self.text("mail")
+
+
+def fetch_profile(
+    access_token: str,
+    *,
+    full_profile: bool,
+    timeout: float,
+    max_picture_bytes: int,
+) -> MicrosoftProfile:
+    """Fetch ``/me`` and the 96x96 photo in one ``$batch`` request.
+
+    ``full_profile`` asks for every default ``/me`` field (a project hook reads them); otherwise
+    only the fields the package uses. A missing photo is no error; a missing profile is.
+    """
+    me_url = "/me" if full_profile else "/me?$select=" + ",".join(PROFILE_FIELDS)
+    body = {
+        "requests": [
+            {"id": "me", "method": "GET", "url": me_url},
+            {"id": "photo", "method": "GET", "url": f"/me/photos/{PHOTO_SIZE}/$value"},
+        ]
+    }
+    limit = max_picture_bytes * 2 + _BATCH_OVERHEAD_BYTES
+    answer = _post_json(f"{GRAPH_ROOT}/$batch", access_token, body, timeout, limit)
+    responses = answer.get("responses")
+    if not isinstance(responses, list):
+        raise GraphError("graph: $batch answer has no responses")
+    by_id = {item.get("id"): item for item in responses if isinstance(item, dict)}
+
+    me = by_id.get("me") or {}
+    if me.get("status") != 200 or not isinstance(me.get("body"), dict):
+        raise GraphError(f"graph: /me answered {me.get('status')!r}")
+    profile = MicrosoftProfile(user_info=me["body"])
+    if not profile.object_id:
+        raise GraphError("graph: /me has no id")
+    if not profile.user_principal_name:
+        raise GraphError("graph: /me has no userPrincipalName")
+    picture = _picture(by_id.get("photo") or {}, max_picture_bytes)
+    return MicrosoftProfile(user_info=profile.user_info, picture=picture)
+
+
+def _picture(answer: dict[str, Any], max_bytes: int) -> bytes | None:
+    """Decode the photo part of a batch answer; anything odd means no picture, not a failure."""
+    body = answer.get("body")
+    if answer.get("status") != 200 or not isinstance(body, str):
+        return None
+    if len(body) > (max_bytes * 4) // 3 + 4:
+        return None
+    try:
+        picture = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(picture) > max_bytes or not is_image(picture):
+        return None
+    return picture
+
+
+def is_image(data: bytes) -> bool:
+    """True when ``data`` starts like a JPEG, PNG, GIF or WebP file."""
+    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def _post_json(
+    url: str, access_token: str, body: dict[str, Any], timeout: float, limit: int
+) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+    try:
+        with client.http_client().stream(
+            "POST", url, json=body, headers=headers, timeout=timeout
+        ) as response:
+            if response.status_code != 200:
+                retry = response.headers.get("Retry-After")
+                suffix = f" (Retry-After {retry[:10]})" if retry else ""
+                raise GraphError(f"graph: HTTP {response.status_code}{suffix}")
+            content = bytearray()
+            for chunk in response.iter_bytes():
+                content += chunk
+                if len(content) > limit:
+                    raise GraphError(f"graph: answer larger than {limit} bytes")
+    except httpx.HTTPError as error:
+        raise GraphError(f"graph: {type(error).__name__}") from error
+    try:
+        document = json.loads(bytes(content))
+    except ValueError as error:
+        raise GraphError("graph: answer is not JSON") from error
+    if not isinstance(document, dict):
+        raise GraphError("graph: answer is not a JSON object")
+    return document

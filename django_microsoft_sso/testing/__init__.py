@@ -1,0 +1,721 @@
+"""A fake Microsoft for tests: the package's own, and any project's.
+
+``FakeMicrosoft`` answers what the real one would, over httpx, with Microsoft's field names and
+error shapes: msal's discovery, the authorize step (you choose who signs in), the token endpoint
+(real RS256 id_tokens, PKCE checked, codes that redeem once), the signing keys, and Graph
+(``/me``, the photo, ``$batch``). Nothing leaves the process: while it is active every httpx
+request goes to it (through respx), and a request to any other host fails loudly.
+
+    from django_microsoft_sso.testing import FakeMicrosoft
+
+    with FakeMicrosoft() as microsoft:
+        alice = microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
+        response = microsoft.login(client, alice)      # a Django test client
+        assert response.url == "/admin/"
+
+Install with ``pip install django-microsoft-sso[testing]`` (it brings respx).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from django_microsoft_sso import client as sso_client
+
+DEFAULT_TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+OTHER_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
+PERSONAL_ACCOUNTS_TENANT_ID = sso_client.PERSONAL_ACCOUNTS_TENANT_ID
+DEFAULT_CLIENT_ID = "11111111-2222-3333-4444-555555555555"
+DEFAULT_CLIENT_SECRET = "fake-client-secret-value"
+LOGIN_HOST = "login.microsoftonline.com"
+GRAPH_HOST = "graph.microsoft.com"
+PHOTO_SIZES = frozenset(f"{n}x{n}" for n in (48, 64, 96, 120, 240, 360, 432, 504, 648))
+MULTI_TENANT = frozenset({"common", "organizations"})
+CODE_LIFETIME = 600
+
+# The smallest valid PNG (1x1 pixel): a picture for demo and test people.
+TINY_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+class FakeMicrosoftError(AssertionError):
+    """A test drove the fake in a way the real Microsoft would not allow."""
+
+
+@lru_cache(maxsize=1)
+def default_signing_key() -> rsa.RSAPrivateKey:
+    """One RSA key per process: generating one per test would slow suites down."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def key_id(key: rsa.RSAPrivateKey) -> str:
+    numbers = key.public_key().public_numbers()
+    return "fake-" + hashlib.sha256(str(numbers.n).encode()).hexdigest()[:16]
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@dataclass
+class MicrosoftUser:
+    """A person of the fake Microsoft. ``None`` fields are absent or null, as in Graph."""
+
+    user_principal_name: str
+    tenant_id: str = DEFAULT_TENANT_ID
+    object_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    mail: str | None = None
+    given_name: str | None = None
+    surname: str | None = None
+    display_name: str | None = None
+    preferred_language: str | None = None
+    job_title: str | None = None
+    photo: bytes | None = None
+    groups: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    extra_claims: dict[str, Any] = field(default_factory=dict)
+    extra_graph: dict[str, Any] = field(default_factory=dict)
+
+    def graph_me(self) -> dict[str, Any]:
+        """The Graph ``/me`` object, with the default properties Graph returns."""
+        return {
+            "businessPhones": [],
+            "displayName": self.display_name,
+            "givenName": self.given_name,
+            "jobTitle": self.job_title,
+            "mail": self.mail,
+            "mobilePhone": None,
+            "officeLocation": None,
+            "preferredLanguage": self.preferred_language,
+            "surname": self.surname,
+            "userPrincipalName": self.user_principal_name,
+            "id": self.object_id,
+            **self.extra_graph,
+        }
+
+
+@dataclass
+class AuthorizationAnswer:
+    """What Microsoft sends the browser back with: to ``redirect_uri``, by GET or POST."""
+
+    redirect_uri: str
+    method: str
+    params: dict[str, str]
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.redirect_uri).path
+
+    def send(self, django_client: Any, **extra: Any) -> Any:
+        """Deliver the answer with a Django test client; return its response (not followed)."""
+        if self.method == "POST":
+            return django_client.post(self.path, self.params, **extra)
+        return django_client.get(self.path, self.params, **extra)
+
+
+@dataclass
+class _Grant:
+    user: MicrosoftUser
+    client_id: str
+    redirect_uri: str
+    code_challenge: str | None
+    nonce: str | None
+    scope: str
+    tenant: str
+    expires: float
+    claims: dict[str, Any]
+    header: dict[str, Any]
+    signing_key: rsa.RSAPrivateKey | None
+    id_token: str | None
+    redeemed: bool = False
+
+
+Outcome = (
+    httpx.Response
+    | BaseException
+    | type[BaseException]
+    | Callable[[httpx.Request], httpx.Response]
+)
+
+
+class FakeMicrosoft:
+    """Microsoft's identity platform and Graph, in-process, for the users you add."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+        login_host: str = LOGIN_HOST,
+        graph_host: str = GRAPH_HOST,
+        tenant_domains: dict[str, str] | None = None,
+        signing_key: rsa.RSAPrivateKey | None = None,
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.login_host = login_host
+        self.graph_host = graph_host
+        self.tenant_domains = {"contoso.com": DEFAULT_TENANT_ID, **(tenant_domains or {})}
+        self.signing_key = signing_key or default_signing_key()
+        self.users: list[MicrosoftUser] = []
+        # Every HTTP request that reached the fake, by endpoint name; and the requests inside
+        # each $batch, which are not HTTP requests of their own.
+        self.calls: list[tuple[str, httpx.Request]] = []
+        self.batch_calls: list[tuple[str, httpx.Request]] = []
+        self._grants: dict[str, _Grant] = {}
+        self._access_tokens: dict[str, tuple[MicrosoftUser, float]] = {}
+        self._faults: dict[str, list[Outcome]] = {}
+        self._router: Any = None
+
+    # -- people ---------------------------------------------------------------------------------
+
+    def add_user(self, user_principal_name: str, **fields: Any) -> MicrosoftUser:
+        """Add a person who can sign in; ``fields`` are those of ``MicrosoftUser``."""
+        user = MicrosoftUser(user_principal_name, **fields)
+        self.users.append(user)
+        return user
+
+    # -- the browser's side ---------------------------------------------------------------------
+
+    def sign_in(
+        self,
+        authorize_url: str,
+        user: MicrosoftUser,
+        *,
+        id_token_claims: dict[str, Any] | None = None,
+        id_token_header: dict[str, Any] | None = None,
+        signing_key: rsa.RSAPrivateKey | None = None,
+        id_token: str | None = None,
+    ) -> AuthorizationAnswer:
+        """``user`` signs in at ``authorize_url``; return what Microsoft sends back.
+
+        ``id_token_claims`` and ``id_token_header`` change the id_token this sign-in will get
+        (a value of None removes the claim); ``signing_key`` signs it with another key;
+        ``id_token`` replaces it whole. They exist to test that forged tokens are refused.
+        """
+        request = self._authorize_request(authorize_url)
+        tenant = request["tenant"]
+        self._check_user_may_sign_in(tenant, user)
+        code = secrets.token_urlsafe(32)
+        self._grants[code] = _Grant(
+            user=user,
+            client_id=request["client_id"],
+            redirect_uri=request["redirect_uri"],
+            code_challenge=request.get("code_challenge"),
+            nonce=request.get("nonce"),
+            scope=request.get("scope", ""),
+            tenant=tenant,
+            expires=time.time() + CODE_LIFETIME,
+            claims=dict(id_token_claims or {}),
+            header=dict(id_token_header or {}),
+            signing_key=signing_key,
+            id_token=id_token,
+        )
+        params = {"code": code, "session_state": str(uuid.uuid4())}
+        if request.get("state") is not None:
+            params["state"] = request["state"]
+        return self._answer(request, params)
+
+    def deny(
+        self,
+        authorize_url: str,
+        error: str = "access_denied",
+        description: str = "AADSTS65004: User declined to consent to access the app.",
+    ) -> AuthorizationAnswer:
+        """The person cancels (or Microsoft refuses) at ``authorize_url``."""
+        request = self._authorize_request(authorize_url)
+        params = {"error": error, "error_description": description}
+        if request.get("state") is not None:
+            params["state"] = request["state"]
+        return self._answer(request, params)
+
+    def login(
+        self,
+        django_client: Any,
+        user: MicrosoftUser,
+        *,
+        next: str | None = None,
+        start_url: str | None = None,
+        **sign_in_options: Any,
+    ) -> Any:
+        """Run a whole sign-in with a Django test client; return the callback's response.
+
+        When the start view does not send the browser to Microsoft (sign-in refused before
+        that), its response is returned instead.
+        """
+        if start_url is None:
+            from django.urls import reverse
+
+            start_url = reverse("django_microsoft_sso:oauth_start_login")
+        start = django_client.get(start_url, {"next": next} if next is not None else {})
+        location = start.get("Location", "")
+        if start.status_code != 302 or urlsplit(location).hostname != self.login_host:
+            return start
+        return self.sign_in(location, user, **sign_in_options).send(django_client)
+
+    def _authorize_request(self, authorize_url: str) -> dict[str, Any]:
+        parts = urlsplit(authorize_url)
+        segments = [s for s in parts.path.split("/") if s]
+        if parts.hostname != self.login_host or segments[1:] != ["oauth2", "v2.0", "authorize"]:
+            raise FakeMicrosoftError(f"not an authorize URL of this fake: {authorize_url}")
+        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        if query.get("client_id") != self.client_id:
+            raise FakeMicrosoftError("AADSTS700016: application not found in the directory")
+        if query.get("response_type") != "code" or not query.get("redirect_uri"):
+            raise FakeMicrosoftError(
+                "authorize request needs response_type=code and a redirect_uri"
+            )
+        if query.get("code_challenge") and query.get("code_challenge_method") != "S256":
+            raise FakeMicrosoftError("only S256 PKCE is supported")
+        query["tenant"] = segments[0].lower()
+        return query
+
+    def _check_user_may_sign_in(self, tenant: str, user: MicrosoftUser) -> None:
+        if tenant == "common":
+            return
+        if tenant == "organizations":
+            if user.tenant_id == PERSONAL_ACCOUNTS_TENANT_ID:
+                raise FakeMicrosoftError("AADSTS50020: personal accounts cannot use this app")
+            return
+        if self._tenant_id(tenant) != user.tenant_id:
+            raise FakeMicrosoftError(
+                "AADSTS50020: the user's account is not in the application's tenant"
+            )
+
+    @staticmethod
+    def _answer(request: dict[str, Any], params: dict[str, str]) -> AuthorizationAnswer:
+        method = "POST" if request.get("response_mode") == "form_post" else "GET"
+        return AuthorizationAnswer(request["redirect_uri"], method, params)
+
+    # -- faults and bookkeeping -----------------------------------------------------------------
+
+    def fail(self, endpoint: str, outcome: Outcome, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``endpoint`` end with ``outcome`` instead.
+
+        ``endpoint`` is one of instance, metadata, keys, token, me, photo, batch. ``outcome`` is
+        an ``httpx.Response``, an exception (class or instance, e.g. ``httpx.ConnectTimeout``)
+        or a function of the ``httpx.Request``.
+        """
+        self._faults.setdefault(endpoint, []).extend([outcome] * times)
+
+    def count(self, endpoint: str | None = None) -> int:
+        """How many requests reached ``endpoint`` (all of them when None)."""
+        return sum(1 for name, _ in self.calls if endpoint is None or name == endpoint)
+
+    def expire_codes(self) -> None:
+        """Let every code issued so far run out, as ten minutes would."""
+        for grant in self._grants.values():
+            grant.expires = 0
+
+    def __enter__(self) -> FakeMicrosoft:
+        import respx
+
+        sso_client.clear_caches()
+        self._router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
+        self._router.route(host=self.login_host).mock(side_effect=self.handle)
+        self._router.route(host=self.graph_host).mock(side_effect=self.handle)
+        self._router.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._router.stop()
+        self._router = None
+        sso_client.clear_caches()
+
+    # -- HTTP -------------------------------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer one HTTP request as Microsoft would (or as a fault set with ``fail`` says)."""
+        self.calls.append((self._route(request)[0], request))
+        return self._respond(request)
+
+    def _respond(self, request: httpx.Request) -> httpx.Response:
+        endpoint, answer = self._route(request)
+        faults = self._faults.get(endpoint)
+        if not faults:
+            return answer(request)
+        outcome = faults.pop(0)
+        if isinstance(outcome, httpx.Response):
+            return outcome
+        if isinstance(outcome, type) and issubclass(outcome, httpx.TransportError):
+            raise outcome("fault injected by FakeMicrosoft", request=request)
+        if isinstance(outcome, type | BaseException):
+            raise outcome
+        return outcome(request)
+
+    def _route(
+        self, request: httpx.Request
+    ) -> tuple[str, Callable[[httpx.Request], httpx.Response]]:
+        host, path, method = request.url.host, request.url.path, request.method
+        segments = [s for s in path.split("/") if s]
+        if host == self.graph_host:
+            if method == "POST" and path == "/v1.0/$batch":
+                return "batch", self._batch
+            if method == "GET" and path == "/v1.0/me":
+                return "me", self._me
+            if method == "GET" and (
+                path == "/v1.0/me/photo/$value"
+                or (
+                    len(segments) == 5
+                    and segments[1:3] == ["me", "photos"]
+                    and segments[4] == "$value"
+                )
+            ):
+                return "photo", self._photo
+            return "graph_other", self._graph_not_found
+        if method == "GET" and segments[1:] == ["discovery", "instance"]:
+            return "instance", self._instance_discovery
+        if method == "GET" and segments[1:] == ["v2.0", ".well-known", "openid-configuration"]:
+            return "metadata", self._metadata
+        if method == "GET" and segments[1:] == ["discovery", "v2.0", "keys"]:
+            return "keys", self._keys
+        if method == "POST" and segments[1:] == ["oauth2", "v2.0", "token"]:
+            return "token", self._token
+        return "login_other", self._login_not_found
+
+    def _tenant_id(self, tenant: str) -> str | None:
+        tenant = tenant.lower()
+        if tenant == "consumers":
+            return PERSONAL_ACCOUNTS_TENANT_ID
+        try:
+            return str(uuid.UUID(tenant))
+        except ValueError:
+            return self.tenant_domains.get(tenant)
+
+    def _instance_discovery(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            json={
+                "tenant_discovery_endpoint": f"https://{self.login_host}/common/v2.0/.well-known/openid-configuration",
+                "api-version": "1.1",
+                "metadata": [
+                    {
+                        "preferred_network": self.login_host,
+                        "preferred_cache": self.login_host,
+                        "aliases": [self.login_host],
+                    }
+                ],
+            },
+        )
+
+    def _metadata(self, request: httpx.Request) -> httpx.Response:
+        tenant = request.url.path.split("/")[1].lower()
+        base = f"https://{self.login_host}/{tenant}"
+        if tenant in MULTI_TENANT:
+            issuer = f"https://{self.login_host}/{{tenantid}}/v2.0"
+        else:
+            tenant_id = self._tenant_id(tenant)
+            if tenant_id is None:
+                return _aad_error(
+                    400,
+                    "invalid_tenant",
+                    f"AADSTS90002: Tenant '{tenant}' not found.",
+                    90002,
+                )
+            issuer = f"https://{self.login_host}/{tenant_id}/v2.0"
+        return httpx.Response(
+            200,
+            json={
+                "token_endpoint": f"{base}/oauth2/v2.0/token",
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_post",
+                    "private_key_jwt",
+                    "client_secret_basic",
+                ],
+                "jwks_uri": f"{base}/discovery/v2.0/keys",
+                "response_modes_supported": ["query", "fragment", "form_post"],
+                "subject_types_supported": ["pairwise"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "response_types_supported": [
+                    "code",
+                    "id_token",
+                    "code id_token",
+                    "id_token token",
+                ],
+                "scopes_supported": ["openid", "profile", "email", "offline_access"],
+                "issuer": issuer,
+                "request_uri_parameter_supported": False,
+                "userinfo_endpoint": f"https://{self.graph_host}/oidc/userinfo",
+                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+                "http_logout_supported": True,
+                "frontchannel_logout_supported": True,
+                "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+                "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "tid", "oid"],
+                "kerberos_endpoint": f"{base}/kerberos",
+                "tenant_region_scope": None,
+                "cloud_instance_name": "microsoftonline.com",
+                "cloud_graph_host_name": "graph.windows.net",
+                "msgraph_host": self.graph_host,
+                "rbac_url": "https://pas.windows.net",
+            },
+        )
+
+    def _keys(self, request: httpx.Request) -> httpx.Response:
+        public = jwt.algorithms.RSAAlgorithm.to_jwk(self.signing_key.public_key(), as_dict=True)
+        public.update({"kid": key_id(self.signing_key), "use": "sig", "kty": "RSA"})
+        return httpx.Response(200, json={"keys": [public]})
+
+    def _token(self, request: httpx.Request) -> httpx.Response:
+        form = {key: values[0] for key, values in parse_qs(request.content.decode()).items()}
+        if form.get("grant_type") != "authorization_code":
+            return _aad_error(
+                400, "unsupported_grant_type", "AADSTS70003: unsupported grant", 70003
+            )
+        if form.get("client_id") != self.client_id:
+            return _aad_error(
+                400,
+                "unauthorized_client",
+                f"AADSTS700016: Application with identifier '{form.get('client_id')}' was not found.",
+                700016,
+            )
+        if form.get("client_secret") != self.client_secret:
+            return _aad_error(
+                401,
+                "invalid_client",
+                "AADSTS7000215: Invalid client secret provided.",
+                7000215,
+            )
+        grant = self._grants.get(form.get("code", ""))
+        if grant is None:
+            return _aad_error(
+                400, "invalid_grant", "AADSTS70000: Provided grant is invalid.", 70000
+            )
+        if grant.redeemed:
+            return _aad_error(
+                400,
+                "invalid_grant",
+                "AADSTS54005: OAuth2 Authorization code was already redeemed.",
+                54005,
+            )
+        if grant.expires < time.time():
+            return _aad_error(
+                400,
+                "invalid_grant",
+                "AADSTS70008: The provided authorization code has expired.",
+                70008,
+            )
+        if form.get("redirect_uri") != grant.redirect_uri:
+            return _aad_error(
+                400,
+                "invalid_grant",
+                "AADSTS500112: The reply address does not match the one of the authorization code.",
+                500112,
+            )
+        if grant.code_challenge:
+            verifier = form.get("code_verifier", "")
+            challenge = _b64url(hashlib.sha256(verifier.encode()).digest())
+            if challenge != grant.code_challenge:
+                return _aad_error(
+                    400,
+                    "invalid_grant",
+                    "AADSTS501481: The Code_Verifier does not match the code_challenge.",
+                    501481,
+                )
+        grant.redeemed = True
+        access_token = "fake-at-" + secrets.token_urlsafe(32)
+        self._access_tokens[access_token] = (grant.user, time.time() + 3600)
+        user = grant.user
+        body = {
+            "token_type": "Bearer",
+            "scope": grant.scope,
+            "expires_in": 3599,
+            "ext_expires_in": 3599,
+            "access_token": access_token,
+            "refresh_token": "fake-rt-" + secrets.token_urlsafe(32),
+            "id_token": grant.id_token if grant.id_token is not None else self._id_token(grant),
+            "client_info": _b64url(
+                json.dumps({"uid": user.object_id, "utid": user.tenant_id}).encode()
+            ),
+        }
+        if grant.id_token == "":
+            del body["id_token"]
+        return httpx.Response(200, json=body)
+
+    def _id_token(self, grant: _Grant) -> str:
+        user, now = grant.user, int(time.time())
+        claims: dict[str, Any] = {
+            "aud": grant.client_id,
+            "iss": f"https://{self.login_host}/{user.tenant_id}/v2.0",
+            "iat": now,
+            "nbf": now,
+            "exp": now + 3600,
+            "name": user.display_name,
+            "nonce": grant.nonce,
+            "oid": user.object_id,
+            "preferred_username": user.user_principal_name,
+            "rh": "0.fake",
+            "sid": str(uuid.uuid5(uuid.NAMESPACE_URL, user.object_id)),
+            "login_hint": _b64url(f"{user.object_id}@{user.tenant_id}".encode()),
+            "sub": _b64url(
+                hashlib.sha256(f"{user.object_id}:{grant.client_id}".encode()).digest()
+            ),
+            "tid": user.tenant_id,
+            "uti": secrets.token_urlsafe(16),
+            "ver": "2.0",
+        }
+        if user.groups:
+            claims["groups"] = list(user.groups)
+        if user.roles:
+            claims["roles"] = list(user.roles)
+        claims.update(user.extra_claims)
+        claims.update(grant.claims)
+        claims = {key: value for key, value in claims.items() if value is not None}
+        key = grant.signing_key or self.signing_key
+        header = {"kid": key_id(key), "typ": "JWT", **grant.header}
+        algorithm = header.pop("alg", "RS256")
+        if algorithm == "none":
+            encoded_header = _b64url(json.dumps({"alg": "none", **header}).encode())
+            return f"{encoded_header}.{_b64url(json.dumps(claims).encode())}."
+        return jwt.encode(claims, key, algorithm=algorithm, headers=header)
+
+    # -- Graph ------------------------------------------------------------------------------------
+
+    def _graph_user(self, request: httpx.Request) -> MicrosoftUser | httpx.Response:
+        authorization = request.headers.get("Authorization", "")
+        token = authorization[7:] if authorization.startswith("Bearer ") else ""
+        found = self._access_tokens.get(token)
+        if found is None or found[1] < time.time():
+            return _graph_error(
+                401, "InvalidAuthenticationToken", "Access token is empty or invalid."
+            )
+        return found[0]
+
+    def _me(self, request: httpx.Request) -> httpx.Response:
+        user = self._graph_user(request)
+        if isinstance(user, httpx.Response):
+            return user
+        me = user.graph_me()
+        select = request.url.params.get("$select")
+        if select:
+            fields = [name.strip() for name in select.split(",") if name.strip()]
+            for name in fields:
+                if name not in me:
+                    return _graph_error(
+                        400,
+                        "BadRequest",
+                        f"Could not find a property named '{name}' on type 'microsoft.graph.user'.",
+                    )
+            me = {name: me[name] for name in fields}
+        context = "https://graph.microsoft.com/v1.0/$metadata#users/$entity"
+        return httpx.Response(200, json={"@odata.context": context, **me})
+
+    def _photo(self, request: httpx.Request) -> httpx.Response:
+        user = self._graph_user(request)
+        if isinstance(user, httpx.Response):
+            return user
+        segments = [s for s in request.url.path.split("/") if s]
+        if segments[2] == "photos" and segments[3] not in PHOTO_SIZES:
+            return _graph_error(404, "ImageNotFound", "The photo wasn't found.")
+        if user.photo is None:
+            return _graph_error(
+                404,
+                "ImageNotFound",
+                "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown.",
+            )
+        content_type = "image/png" if user.photo.startswith(b"\x89PNG") else "image/jpeg"
+        return httpx.Response(200, content=user.photo, headers={"Content-Type": content_type})
+
+    def _batch(self, request: httpx.Request) -> httpx.Response:
+        try:
+            items = json.loads(request.content)["requests"]
+        except (ValueError, KeyError, TypeError):
+            return _graph_error(400, "BadRequest", "Invalid batch payload format.")
+        if not isinstance(items, list) or len(items) > 20:
+            return _graph_error(
+                400, "BadRequest", "Number of batch request steps exceeds the maximum of 20."
+            )
+        responses = []
+        for item in items:
+            inner = httpx.Request(
+                item.get("method", "GET"),
+                f"https://{self.graph_host}/v1.0{item.get('url', '')}",
+                headers={"Authorization": request.headers.get("Authorization", "")},
+            )
+            self.batch_calls.append((self._route(inner)[0], inner))
+            try:
+                result = self._respond(inner)
+            except Exception:
+                result = _graph_error(503, "serviceNotAvailable", "Service unavailable.")
+            content_type = result.headers.get("Content-Type", "application/json")
+            if content_type.startswith("application/json"):
+                body: Any = result.json() if result.content else None
+            else:
+                body = base64.b64encode(result.content).decode()
+            responses.append(
+                {
+                    "id": item.get("id"),
+                    "status": result.status_code,
+                    "headers": {"Content-Type": content_type},
+                    "body": body,
+                }
+            )
+        return httpx.Response(200, json={"responses": responses})
+
+    @staticmethod
+    def _graph_not_found(request: httpx.Request) -> httpx.Response:
+        return _graph_error(
+            400, "BadRequest", f"Resource not found for the segment '{request.url.path}'."
+        )
+
+    @staticmethod
+    def _login_not_found(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            404, text="<html><body>Not found</body></html>", headers={"Content-Type": "text/html"}
+        )
+
+
+def _aad_error(status: int, error: str, description: str, code: int) -> httpx.Response:
+    return httpx.Response(
+        status,
+        json={
+            "error": error,
+            "error_description": f"{description}\r\nTrace ID: {uuid.uuid4()}\r\nCorrelation ID: {uuid.uuid4()}\r\nTimestamp: 2026-01-01 00:00:00Z",
+            "error_codes": [code],
+            "timestamp": "2026-01-01 00:00:00Z",
+            "trace_id": str(uuid.uuid4()),
+            "correlation_id": str(uuid.uuid4()),
+        },
+    )
+
+
+def _graph_error(status: int, code: str, message: str) -> httpx.Response:
+    return httpx.Response(
+        status,
+        json={
+            "error": {
+                "code": code,
+                "message": message,
+                "innerError": {"request-id": str(uuid.uuid4()), "date": "2026-01-01T00:00:00"},
+            }
+        },
+    )
+
+
+__all__ = [
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "DEFAULT_TENANT_ID",
+    "OTHER_TENANT_ID",
+    "PERSONAL_ACCOUNTS_TENANT_ID",
+    "TINY_PNG",
+    "AuthorizationAnswer",
+    "FakeMicrosoft",
+    "FakeMicrosoftError",
+    "MicrosoftUser",
+]

@@ -1,0 +1,367 @@
+"""The user-sync service: from a validated Microsoft identity to a Django user.
+
+A person is the pair (tenant id, object id). Their user principal name and Graph ``mail`` help to
+find an account on the first sign-in and to apply the domain and privilege settings, but only as
+far as the person's tenant can vouch for them: see ``PersonFacts.email``.
+
+Each decision is a small method of ``UserSync``; a project that needs another rule subclasses it
+and points ``django_microsoft_sso.flow.LoginFlow.user_sync_class`` at the subclass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from django_microsoft_sso import hooks
+from django_microsoft_sso.client import PERSONAL_ACCOUNTS_TENANT_ID
+from django_microsoft_sso.conf import Settings
+from django_microsoft_sso.exceptions import RefusedError
+from django_microsoft_sso.graph import MicrosoftProfile
+from django_microsoft_sso.models import MicrosoftSSOUser
+from django_microsoft_sso.tokens import MicrosoftIdentity
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+def email_domain(address: str | None) -> str | None:
+    """The lower-cased domain of an e-mail address or UPN, or None when it has none."""
+    if not address or address.count("@") != 1:
+        return None
+    local, domain = address.rsplit("@", 1)
+    domain = domain.strip().rstrip(".").lower()
+    return domain if local and domain else None
+
+
+def domain_allowed(domain: str | None, patterns: list[str]) -> bool:
+    """Whether ``domain`` is one of ``patterns``: exact, ``*.example.com`` for subdomains, ``*``."""
+    if not domain:
+        return False
+    for pattern in patterns:
+        pattern = pattern.strip().rstrip(".").lower()
+        if pattern == "*":
+            return True
+        if pattern.startswith("*."):
+            if domain.endswith(pattern[1:]):
+                return True
+        elif domain == pattern:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What is known of the person signing in, with the trust each fact deserves."""
+
+    identity: MicrosoftIdentity
+    user_principal_name: str
+    mail: str | None
+    tenant_trusted: bool
+
+    @property
+    def upn_domain_verified(self) -> bool:
+        """A work account's UPN domain is a domain its tenant has verified."""
+        return self.identity.tenant_id != PERSONAL_ACCOUNTS_TENANT_ID
+
+    @property
+    def email(self) -> str | None:
+        """The Graph ``mail``, when it may be believed; else None.
+
+        ``mail`` is whatever the person's tenant wrote there. It counts when that tenant is one
+        this project trusts, when it is in the UPN's own (verified) domain, or when the id_token
+        says the tenant owns the e-mail domain (``xms_edov``).
+        """
+        if not self.mail or not email_domain(self.mail):
+            return None
+        same_domain = self.upn_domain_verified and email_domain(self.mail) == email_domain(
+            self.user_principal_name
+        )
+        if self.tenant_trusted or same_domain or self.identity.email_domain_owner_verified:
+            return self.mail
+        return None
+
+    @property
+    def judged_address(self) -> str:
+        """The address the domain policy looks at: the e-mail that counts, else the UPN."""
+        return self.email or self.user_principal_name
+
+    def addresses(self) -> set[str]:
+        """Addresses that may match ``STAFF_LIST`` and ``SUPERUSER_LIST``."""
+        found = {self.user_principal_name.lower()}
+        if self.email:
+            found.add(self.email.lower())
+        return found
+
+
+class UserSync:
+    """Find, create or update the Django user for one sign-in, in one transaction."""
+
+    def __init__(self, sso: Settings, request: HttpRequest) -> None:
+        self.sso = sso
+        self.request = request
+        self.user_model = get_user_model()
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def find_link(self, identity: MicrosoftIdentity) -> MicrosoftSSOUser | None:
+        """The stored link for this identity; a 7.x row (no tenant yet) matches its object id."""
+        links = MicrosoftSSOUser.objects.select_related("user")
+        link = links.filter(tenant_id=identity.tenant_id, microsoft_id=identity.object_id).first()
+        if link is None:
+            link = links.filter(
+                tenant_id__isnull=True, microsoft_id__iexact=identity.object_id
+            ).first()
+        return link  # type: ignore[no-any-return]
+
+    def facts(
+        self,
+        identity: MicrosoftIdentity,
+        profile: MicrosoftProfile | None,
+        link: MicrosoftSSOUser | None,
+        tenant_trusted: bool,
+    ) -> PersonFacts:
+        """Gather what is known: the fresh Graph profile, else what the last sign-in stored."""
+        if profile is not None:
+            upn = profile.user_principal_name or ""
+            mail = profile.mail
+        else:
+            assert link is not None
+            assert link.user_principal_name
+            upn = link.user_principal_name
+            mail = getattr(link.user, self.user_model.get_email_field_name(), None) or None
+        return PersonFacts(identity, upn, mail, tenant_trusted)
+
+    # -- policy -------------------------------------------------------------------------------
+
+    def verify_domain(self, facts: PersonFacts) -> None:
+        """Refuse an address outside ``ALLOWABLE_DOMAINS``."""
+        address = facts.judged_address
+        if not domain_allowed(email_domain(address), list(self.sso.allowable_domains)):
+            raise RefusedError(
+                "domain not allowed",
+                _("Email address not allowed: %(email)s. Please contact your administrator.")
+                % {"email": address},
+            )
+
+    def verify_with_hook(self, profile: MicrosoftProfile) -> None:
+        """Run ``PRE_VALIDATE_CALLBACK``; False refuses."""
+        pre_validate = hooks.load("MICROSOFT_SSO_PRE_VALIDATE_CALLBACK")
+        if not pre_validate(profile.user_info, self.request):
+            raise RefusedError(
+                "pre_validate hook refused",
+                _("You are not allowed to sign in here. Please contact your administrator."),
+            )
+
+    # -- the sync -----------------------------------------------------------------------------
+
+    def sync(
+        self,
+        facts: PersonFacts,
+        profile: MicrosoftProfile | None,
+        link: MicrosoftSSOUser | None,
+    ) -> AbstractBaseUser:
+        """Return the active user for this person, creating or updating rows as settings say.
+
+        Runs inside the caller's transaction: any error leaves nothing behind.
+        """
+        created = False
+        user: AbstractBaseUser
+        if link is not None:
+            user = link.user
+        else:
+            user, created = self.find_or_create_user(facts, profile)
+            link = MicrosoftSSOUser(user=user)  # type: ignore[misc]
+        if not user.is_active:
+            raise RefusedError(
+                "user inactive",
+                _("Your account is inactive. Please contact your administrator."),
+            )
+
+        changed = set[str]()
+        if profile is not None and (created or self.sso.always_update_user_data):
+            changed |= self.update_user(user, facts, profile)
+            changed |= self.grant_listed_privileges(user, facts)
+        if self.sso.auto_create_first_superuser:
+            changed |= self.grant_first_superuser(user)
+        if changed and not created:
+            user.save(update_fields=sorted(changed))
+        elif changed:
+            user.save()
+        self.update_link(link, facts, profile, created)
+        return user
+
+    def find_or_create_user(
+        self, facts: PersonFacts, profile: MicrosoftProfile | None
+    ) -> tuple[AbstractBaseUser, bool]:
+        """First sign-in: link an existing account the way 7.x did, or create one."""
+        assert profile is not None
+        existing = self.find_existing_user(facts)
+        if existing is not None:
+            return existing, False
+        if not self.sso.auto_create_users:
+            raise RefusedError(
+                "user does not exist and auto-create is off",
+                _("There is no account for %(upn)s. Please contact your administrator.")
+                % {"upn": facts.user_principal_name},
+            )
+        return self.create_user(facts, profile)
+
+    def find_existing_user(self, facts: PersonFacts) -> AbstractBaseUser | None:
+        """An account whose username is the UPN or, with ``UNIQUE_EMAIL``, whose e-mail matches.
+
+        Never one that another Microsoft identity already signs in as.
+        """
+        manager = self.user_model._default_manager
+        candidates = []
+        if facts.upn_domain_verified or facts.tenant_trusted:
+            lookup = {f"{self.user_model.USERNAME_FIELD}__iexact": facts.user_principal_name}
+            candidates = list(manager.filter(**lookup)[:2])
+        if not candidates and self.sso.unique_email and facts.email:
+            lookup = {f"{self.user_model.get_email_field_name()}__iexact": facts.email}
+            candidates = list(manager.filter(**lookup)[:2])
+        if len(candidates) > 1:
+            raise RefusedError(
+                "several accounts match",
+                _("Several accounts match %(address)s. Please contact your administrator.")
+                % {"address": facts.judged_address},
+            )
+        if not candidates:
+            return None
+        user: AbstractBaseUser = candidates[0]
+        self.refuse_if_linked(user)
+        return user
+
+    def refuse_if_linked(self, user: AbstractBaseUser) -> None:
+        if MicrosoftSSOUser.objects.filter(user=user).exists():
+            raise RefusedError(
+                "account already linked to another Microsoft identity",
+                _(
+                    "This account is already linked to another Microsoft account. "
+                    "Please contact your administrator."
+                ),
+            )
+
+    def create_user(
+        self, facts: PersonFacts, profile: MicrosoftProfile
+    ) -> tuple[AbstractBaseUser, bool]:
+        """Create the user (``PRE_CREATE_CALLBACK`` may add fields, or choose every argument)."""
+        username_field = self.user_model.USERNAME_FIELD
+        email_field = self.user_model.get_email_field_name()
+        username = facts.email if username_field == email_field else facts.user_principal_name
+        kwargs: dict[str, Any] = {
+            username_field: (username or facts.user_principal_name)[
+                : self._max_length(username_field)
+            ],
+            "defaults": {},
+        }
+        extra = hooks.load("MICROSOFT_SSO_PRE_CREATE_CALLBACK")(profile.user_info, self.request)
+        if extra and self.sso.pre_create_user_return_full_args:
+            kwargs = dict(extra)
+        elif extra:
+            kwargs["defaults"].update(extra)
+        user, created = self.user_model._default_manager.get_or_create(**kwargs)
+        if not created:
+            # The hook's lookup found an account: treat it like any other existing account.
+            self.refuse_if_linked(user)
+        if created:
+            user.set_unusable_password()
+        return user, created
+
+    def update_user(
+        self, user: AbstractBaseUser, facts: PersonFacts, profile: MicrosoftProfile
+    ) -> set[str]:
+        """Copy names and the e-mail that counts; return the fields that changed."""
+        values = {
+            "first_name": profile.text("givenName"),
+            "last_name": profile.text("surname"),
+            self.user_model.get_email_field_name(): facts.email,
+        }
+        changed = set()
+        for name, value in values.items():
+            if value is None or not self._has_field(name):
+                continue
+            value = value[: self._max_length(name)]
+            if getattr(user, name) != value:
+                setattr(user, name, value)
+                changed.add(name)
+        if self.sso.always_update_user_data and user.has_usable_password():
+            user.set_unusable_password()
+            changed.add("password")
+        return changed
+
+    def grant_listed_privileges(self, user: AbstractBaseUser, facts: PersonFacts) -> set[str]:
+        """``STAFF_LIST`` and ``SUPERUSER_LIST`` match the UPN or the e-mail that counts."""
+        addresses = facts.addresses()
+        staff = {entry.lower() for entry in self.sso.staff_list}
+        superusers = {entry.lower() for entry in self.sso.superuser_list}
+        changed = set()
+        grants = []
+        if addresses & (staff | superusers):
+            grants.append("is_staff")
+        if addresses & superusers:
+            grants.append("is_superuser")
+        for flag in grants:
+            if self._has_field(flag) and not getattr(user, flag):
+                setattr(user, flag, True)
+                changed.add(flag)
+        return changed
+
+    def grant_first_superuser(self, user: AbstractBaseUser) -> set[str]:
+        """With ``AUTO_CREATE_FIRST_SUPERUSER``, the first person when there is no superuser."""
+        if not self._has_field("is_superuser") or user.is_superuser:  # type: ignore[attr-defined]
+            return set()
+        manager = self.user_model._default_manager
+        # Lock the existing superusers (if any) so two first sign-ins cannot both see none.
+        if list(manager.select_for_update().filter(is_superuser=True).values_list("pk")[:1]):
+            return set()
+        user.is_superuser = True  # type: ignore[attr-defined]
+        user.is_staff = True  # type: ignore[attr-defined]
+        return {"is_superuser", "is_staff"}
+
+    def update_link(
+        self,
+        link: MicrosoftSSOUser,
+        facts: PersonFacts,
+        profile: MicrosoftProfile | None,
+        created: bool,
+    ) -> None:
+        """Store the identity, the current UPN and, as settings say, picture and locale."""
+        values: dict[str, Any] = {
+            "tenant_id": facts.identity.tenant_id,
+            "microsoft_id": facts.identity.object_id,
+            "user_principal_name": facts.user_principal_name,
+        }
+        keep_info = self.sso.save_basic_microsoft_info
+        if (
+            profile is not None
+            and keep_info
+            and (link.pk is None or self.sso.always_update_user_data)
+        ):
+            values["picture_raw"] = profile.picture
+            values["locale"] = profile.text("preferredLanguage", max_length=35)
+        changed = [name for name, value in values.items() if getattr(link, name) != value]
+        for name in changed:
+            setattr(link, name, values[name])
+        if link.pk is None:
+            link.save()
+        elif changed:
+            link.save(update_fields=changed)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _has_field(self, name: str) -> bool:
+        try:
+            self.user_model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False
+        return True
+
+    def _max_length(self, name: str) -> int | None:
+        field: Any = self.user_model._meta.get_field(name)
+        return getattr(field, "max_length", None)
