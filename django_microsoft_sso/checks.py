@@ -14,6 +14,8 @@
 | django_microsoft_sso.W001   | ALLOWABLE_DOMAINS = ["*"] with AUTO_CREATE_USERS             |
 | django_microsoft_sso.W002   | a multi-tenant authority and no ALLOWED_TENANTS              |
 | django_microsoft_sso.W003   | form_post state in a per-process (locmem) cache              |
+| django_microsoft_sso.E010   | the Microsoft emulator configured outside DEBUG and tests    |
+| django_microsoft_sso.W004   | django.contrib.admin listed before django_microsoft_sso      |
 
 Settings given as callables of the request cannot be judged without a request and are skipped.
 """
@@ -222,3 +224,42 @@ def check_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         ]
     return []
+
+
+@register(Tags.templates)
+def check_app_order(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    names = [config.name for config in apps.get_app_configs()]
+    admin, ours = "django.contrib.admin", "django_microsoft_sso"
+    if admin in names and names.index(admin) < names.index(ours):
+        return [
+            Warning(
+                "django.contrib.admin comes before django_microsoft_sso in INSTALLED_APPS, so "
+                "the admin's own login page is used and shows no Microsoft button.",
+                hint="Move 'django_microsoft_sso' above 'django.contrib.admin' in INSTALLED_APPS.",
+                obj="INSTALLED_APPS",
+                id=ID.format("W004"),
+            )
+        ]
+    return []
+
+
+@register(Tags.security)
+def check_emulator(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    configured = conf.raw("MICROSOFT_SSO_HTTP_TRANSPORT")
+    path = configured if isinstance(configured, str) else getattr(configured, "__module__", "")
+    if not str(path).startswith("django_microsoft_sso.testing"):
+        return []
+    from django_microsoft_sso.testing.emulator import testing
+
+    if settings.DEBUG or testing():
+        return []
+    return [
+        Error(
+            "MICROSOFT_SSO_HTTP_TRANSPORT sends sign-ins to the Microsoft emulator, which signs "
+            "anyone in as anyone, and DEBUG is off.",
+            hint="Remove MICROSOFT_SSO_HTTP_TRANSPORT from production settings.",
+            obj="MICROSOFT_SSO_HTTP_TRANSPORT",
+            id=ID.format("E010"),
+        )
+    ]
+

@@ -22,7 +22,7 @@ import msal
 from jwt import PyJWK, PyJWKSet
 from jwt.exceptions import PyJWKSetError
 
-from django_microsoft_sso import __version__
+from django_microsoft_sso import __version__, conf, hooks
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import (
     ConfigurationError,
@@ -50,12 +50,19 @@ _keys: dict[str, tuple[float, float, dict[str, PyJWK]]] = {}
 
 
 def http_client() -> httpx.Client:
-    """The process-wide pooled HTTP client."""
+    """The process-wide pooled HTTP client.
+
+    ``MICROSOFT_SSO_HTTP_TRANSPORT`` may name a function that returns the ``httpx`` transport to
+    use (a proxy, a custom certificate authority, or the Microsoft emulator of the demo).
+    """
     global _http_client
     if _http_client is None:
         with _lock:
             if _http_client is None:
+                factory = conf.raw("MICROSOFT_SSO_HTTP_TRANSPORT")
+                transport = hooks.load("MICROSOFT_SSO_HTTP_TRANSPORT")() if factory else None
                 _http_client = httpx.Client(
+                    transport=transport,
                     timeout=httpx.Timeout(10.0, connect=5.0),
                     limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
                     headers={"User-Agent": f"django-microsoft-sso/{__version__}"},
@@ -132,6 +139,9 @@ def _call_microsoft(step: str, call: Any) -> Any:
         return call()
     except httpx.HTTPError as error:
         raise MicrosoftUnavailableError(f"{step}: {type(error).__name__}") from error
+    except msal.exceptions.MsalServiceError as error:
+        # msal raises this for an HTTP 5xx answer ("HTTP Error: 500").
+        raise MicrosoftUnavailableError(f"{step}: {str(error)[:40]}") from error
     except json.JSONDecodeError as error:
         raise MicrosoftUnavailableError(f"{step}: answer is not JSON") from error
     except ValueError as error:
@@ -251,7 +261,13 @@ def redeem_code(
     except RuntimeError as error:
         # msal compares the id_token's nonce with the flow's before we see the token.
         raise IdTokenError("id_token nonce does not match this sign-in") from error
+    except (IndexError, AttributeError, TypeError) as error:
+        # msal splits and decodes the id_token before anything has checked it is a JWT whose
+        # claims are a JSON object.
+        raise IdTokenError("id_token is not a JWT") from error
     except ConfigurationError as error:
         # Past discovery, a ValueError from msal means the answer does not fit the flow.
         raise TokenError(error.detail) from error
+    if not isinstance(result, dict):
+        raise MicrosoftUnavailableError("token: answer is not a JSON object")
     return result

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from django.apps import apps
 from django.contrib.auth import login
 from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -31,6 +32,7 @@ from django_microsoft_sso import client, graph, hooks, tokens
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import (
     AuthorizationError,
+    ConfigurationError,
     DisabledError,
     GraphError,
     LoginError,
@@ -287,12 +289,18 @@ class LoginFlow:
             )
         return identity.tenant_id in trusted
 
-    def needs_profile(self, link: MicrosoftSSOUser | None) -> bool:
-        """Graph is read for a new person, a stale link, a data update, or a project's hook."""
+    def needs_profile(self, identity: MicrosoftIdentity, link: MicrosoftSSOUser | None) -> bool:
+        """Graph is read for a new person, a stale link, a data update, or a project's hook.
+
+        A renamed person is noticed for free: the id_token's ``preferred_username`` no longer
+        matches the stored UPN.
+        """
+        stored_upn = (link.user_principal_name or "") if link else ""
         return (
             link is None
             or link.tenant_id is None
-            or not link.user_principal_name
+            or not stored_upn
+            or stored_upn.lower() != (identity.preferred_username or "").lower()
             or self.sso.always_update_user_data
             or not hooks.is_default("MICROSOFT_SSO_PRE_VALIDATE_CALLBACK")
         )
@@ -317,21 +325,23 @@ class LoginFlow:
     def sync_and_login(
         self, identity: MicrosoftIdentity, trusted: bool, result: dict[str, Any]
     ) -> AbstractBaseUser:
-        sync = self.user_sync_class(self.sso, self.request)
-        link = sync.find_link(identity)
-        profile = (
-            self.fetch_profile(identity, result.get("access_token"))
-            if self.needs_profile(link)
-            else None
-        )
-        facts = sync.facts(identity, profile, link, trusted)
-        sync.verify_domain(facts)
-        if profile is not None:
-            sync.verify_with_hook(profile)
-
         session = self.request.session
         user: Any = None
         try:
+            # Resolved before anything is written: a backend that does not load leaves no rows.
+            backend = hooks.backend_path() or self.default_backend()
+            sync = self.user_sync_class(self.sso, self.request)
+            link = sync.find_link(identity)
+            profile = (
+                self.fetch_profile(identity, result.get("access_token"))
+                if self.needs_profile(identity, link)
+                else None
+            )
+            facts = sync.facts(identity, profile, link, trusted)
+            sync.verify_domain(facts)
+            if profile is not None:
+                sync.verify_with_hook(profile)
+
             for attempt in (1, 2):
                 try:
                     with transaction.atomic():
@@ -345,10 +355,14 @@ class LoginFlow:
                     if attempt == 2:
                         raise
                     link = sync.find_link(identity)
-            login(self.request, user, backend=hooks.backend_path() or self.default_backend())
+            login(self.request, user, backend=backend)
         except LoginError:
             session.pop(ACCESS_TOKEN_SESSION_KEY, None)
             raise
+        except ImproperlyConfigured as error:
+            # A hook or backend setting that does not load (``manage.py check`` reports it).
+            session.pop(ACCESS_TOKEN_SESSION_KEY, None)
+            raise ConfigurationError(str(error)) from error
         except Exception as error:
             # A project hook or the database failed: the transaction rolled back, and the
             # person gets a message rather than a server error.
@@ -365,13 +379,17 @@ class LoginFlow:
         return user  # type: ignore[no-any-return]
 
     def account_error(self, error: Exception) -> LoginError:
-        """A database or hook failure while writing the account: nothing was kept."""
-        detail = f"account could not be saved: {type(error).__name__}"
+        """A project hook or the database failed: nothing of this sign-in was kept."""
+        detail = f"sign-in could not be completed: {type(error).__name__}"
         message: str | Promise
         if self.sso.show_failed_login_message:
-            message = _("Your account could not be saved: %(error)s") % {"error": str(error)[:200]}
+            message = _("Your sign-in could not be completed: %(error)s") % {
+                "error": str(error)[:200]
+            }
         else:
-            message = _("Your account could not be saved. Please contact your administrator.")
+            message = _(
+                "Your sign-in could not be completed. Please contact your administrator."
+            )
         return RefusedError(detail, message)
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""The default hooks, and the one loader for every setting that names a hook or a backend.
+"""The default hooks, and the one loader for every setting that names a function or a class.
 
 A project points ``MICROSOFT_SSO_PRE_VALIDATE_CALLBACK``, ``MICROSOFT_SSO_PRE_CREATE_CALLBACK`` or
 ``MICROSOFT_SSO_PRE_LOGIN_CALLBACK`` at its own function (a dotted path, or the function itself).

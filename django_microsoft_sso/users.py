@@ -184,15 +184,16 @@ class UserSync:
             )
 
         changed = set[str]()
-        if profile is not None and (created or self.sso.always_update_user_data):
+        if profile is not None and self.sso.always_update_user_data and not created:
             changed |= self.update_user(user, facts, profile)
+        if profile is not None and (created or self.sso.always_update_user_data):
             changed |= self.grant_listed_privileges(user, facts)
         if self.sso.auto_create_first_superuser:
             changed |= self.grant_first_superuser(user)
-        if changed and not created:
-            user.save(update_fields=sorted(changed))
+        if created:
+            user.save()  # the unusable password set at creation, and whatever changed since
         elif changed:
-            user.save()
+            user.save(update_fields=sorted(changed))
         self.update_link(link, facts, profile, created)
         return user
 
@@ -219,9 +220,10 @@ class UserSync:
         """
         manager = self.user_model._default_manager
         candidates = []
-        if facts.upn_domain_verified or facts.tenant_trusted:
-            lookup = {f"{self.user_model.USERNAME_FIELD}__iexact": facts.user_principal_name}
-            candidates = list(manager.filter(**lookup)[:2])
+        by_upn = {f"{self.user_model.USERNAME_FIELD}__iexact": facts.user_principal_name}
+        upn_vouched_for = facts.upn_domain_verified or facts.tenant_trusted
+        if upn_vouched_for:
+            candidates = list(manager.filter(**by_upn)[:2])
         if not candidates and self.sso.unique_email and facts.email:
             lookup = {f"{self.user_model.get_email_field_name()}__iexact": facts.email}
             candidates = list(manager.filter(**lookup)[:2])
@@ -232,6 +234,15 @@ class UserSync:
                 % {"address": facts.judged_address},
             )
         if not candidates:
+            if not upn_vouched_for and manager.filter(**by_upn).exists():
+                # Creating a user under that username would hand this person the account.
+                raise RefusedError(
+                    "username taken and the UPN is not verified",
+                    _(
+                        "An account named %(username)s already exists. Please contact your administrator."
+                    )
+                    % {"username": facts.user_principal_name},
+                )
             return None
         user: AbstractBaseUser = candidates[0]
         self.refuse_if_linked(user)
@@ -258,11 +269,17 @@ class UserSync:
             username_field: (username or facts.user_principal_name)[
                 : self._max_length(username_field)
             ],
-            "defaults": {},
+            # The hook's fields win over what Microsoft says.
+            "defaults": self.profile_values(facts, profile),
         }
         extra = hooks.load("MICROSOFT_SSO_PRE_CREATE_CALLBACK")(profile.user_info, self.request)
         if extra and self.sso.pre_create_user_return_full_args:
-            kwargs = dict(extra)
+            lookup = {key: value for key, value in extra.items() if key != "defaults"}
+            defaults = {
+                **{k: v for k, v in kwargs["defaults"].items() if k not in lookup},
+                **(extra.get("defaults") or {}),
+            }
+            kwargs = {**lookup, "defaults": defaults}
         elif extra:
             kwargs["defaults"].update(extra)
         user, created = self.user_model._default_manager.get_or_create(**kwargs)
@@ -273,20 +290,25 @@ class UserSync:
             user.set_unusable_password()
         return user, created
 
-    def update_user(
-        self, user: AbstractBaseUser, facts: PersonFacts, profile: MicrosoftProfile
-    ) -> set[str]:
-        """Copy names and the e-mail that counts; return the fields that changed."""
+    def profile_values(self, facts: PersonFacts, profile: MicrosoftProfile) -> dict[str, str]:
+        """The names and the e-mail that counts, for the user model's fields that exist."""
         values = {
             "first_name": profile.text("givenName"),
             "last_name": profile.text("surname"),
             self.user_model.get_email_field_name(): facts.email,
         }
+        return {
+            name: value[: self._max_length(name)]
+            for name, value in values.items()
+            if value is not None and self._has_field(name)
+        }
+
+    def update_user(
+        self, user: AbstractBaseUser, facts: PersonFacts, profile: MicrosoftProfile
+    ) -> set[str]:
+        """Copy names and the e-mail that counts; return the fields that changed."""
         changed = set()
-        for name, value in values.items():
-            if value is None or not self._has_field(name):
-                continue
-            value = value[: self._max_length(name)]
+        for name, value in self.profile_values(facts, profile).items():
             if getattr(user, name) != value:
                 setattr(user, name, value)
                 changed.add(name)

@@ -22,6 +22,7 @@ import base64
 import hashlib
 import json
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -165,10 +166,15 @@ class FakeMicrosoft:
         graph_host: str = GRAPH_HOST,
         tenant_domains: dict[str, str] | None = None,
         signing_key: rsa.RSAPrivateKey | None = None,
+        browser_base_url: str | None = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
         self.login_host = login_host
+        # Where a browser reaches the sign-in host (the emulator serves it there); the
+        # authorize and sign-out endpoints in the tenant metadata point at it.
+        self.browser_base_url = (browser_base_url or f"https://{login_host}").rstrip("/")
+        self._lock = threading.Lock()
         self.graph_host = graph_host
         self.tenant_domains = {"contoso.com": DEFAULT_TENANT_ID, **(tenant_domains or {})}
         self.signing_key = signing_key or default_signing_key()
@@ -264,14 +270,33 @@ class FakeMicrosoft:
             start_url = reverse("django_microsoft_sso:oauth_start_login")
         start = django_client.get(start_url, {"next": next} if next is not None else {})
         location = start.get("Location", "")
-        if start.status_code != 302 or urlsplit(location).hostname != self.login_host:
+        if start.status_code != 302 or not self.is_authorize_url(location):
             return start
         return self.sign_in(location, user, **sign_in_options).send(django_client)
 
+    def is_authorize_url(self, url: str) -> bool:
+        """Whether ``url`` is this fake's authorize endpoint (on the sign-in host or the browser base)."""
+        return self._tenant_path(url, ["oauth2", "v2.0", "authorize"]) is not None
+
+    def _tenant_path(self, url: str, tail: list[str]) -> list[str] | None:
+        """The path segments after the host or browser base, when they are <tenant>/``tail``."""
+        parts = urlsplit(url)
+        base = urlsplit(self.browser_base_url)
+        if parts.hostname == self.login_host and parts.scheme == "https":
+            path = parts.path
+        elif (parts.scheme, parts.netloc) == (base.scheme, base.netloc) and parts.path.startswith(
+            base.path + "/"
+        ):
+            path = parts.path[len(base.path) :]
+        else:
+            return None
+        segments = [s for s in path.split("/") if s]
+        return segments if segments[1:] == tail else None
+
     def _authorize_request(self, authorize_url: str) -> dict[str, Any]:
         parts = urlsplit(authorize_url)
-        segments = [s for s in parts.path.split("/") if s]
-        if parts.hostname != self.login_host or segments[1:] != ["oauth2", "v2.0", "authorize"]:
+        segments = self._tenant_path(authorize_url, ["oauth2", "v2.0", "authorize"])
+        if segments is None:
             raise FakeMicrosoftError(f"not an authorize URL of this fake: {authorize_url}")
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
         if query.get("client_id") != self.client_id:
@@ -366,7 +391,8 @@ class FakeMicrosoft:
         if host == self.graph_host:
             if method == "POST" and path == "/v1.0/$batch":
                 return "batch", self._batch
-            if method == "GET" and path == "/v1.0/me":
+            # Graph answers /me with or without a trailing slash.
+            if method == "GET" and path in ("/v1.0/me", "/v1.0/me/"):
                 return "me", self._me
             if method == "GET" and (
                 path == "/v1.0/me/photo/$value"
@@ -416,6 +442,7 @@ class FakeMicrosoft:
     def _metadata(self, request: httpx.Request) -> httpx.Response:
         tenant = request.url.path.split("/")[1].lower()
         base = f"https://{self.login_host}/{tenant}"
+        browser = f"{self.browser_base_url}/{tenant}"
         if tenant in MULTI_TENANT:
             issuer = f"https://{self.login_host}/{{tenantid}}/v2.0"
         else:
@@ -451,11 +478,11 @@ class FakeMicrosoft:
                 "issuer": issuer,
                 "request_uri_parameter_supported": False,
                 "userinfo_endpoint": f"https://{self.graph_host}/oidc/userinfo",
-                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "authorization_endpoint": f"{browser}/oauth2/v2.0/authorize",
                 "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
                 "http_logout_supported": True,
                 "frontchannel_logout_supported": True,
-                "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+                "end_session_endpoint": f"{browser}/oauth2/v2.0/logout",
                 "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "tid", "oid"],
                 "kerberos_endpoint": f"{base}/kerberos",
                 "tenant_region_scope": None,
@@ -491,6 +518,10 @@ class FakeMicrosoft:
                 "AADSTS7000215: Invalid client secret provided.",
                 7000215,
             )
+        with self._lock:
+            return self._redeem(form)
+
+    def _redeem(self, form: dict[str, str]) -> httpx.Response:
         grant = self._grants.get(form.get("code", ""))
         if grant is None:
             return _aad_error(
@@ -578,6 +609,7 @@ class FakeMicrosoft:
         claims = {key: value for key, value in claims.items() if value is not None}
         key = grant.signing_key or self.signing_key
         header = {"kid": key_id(key), "typ": "JWT", **grant.header}
+        header = {name: value for name, value in header.items() if value is not None}
         algorithm = header.pop("alg", "RS256")
         if algorithm == "none":
             encoded_header = _b64url(json.dumps({"alg": "none", **header}).encode())
