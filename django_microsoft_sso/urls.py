@@ -8,4 +8,5 @@ urlpatterns = [
     path("login/", views.start_login, name="oauth_start_login"),
     path("callback/", views.callback, name="oauth_callback"),
     path("logout/", views.logout_view, name="oauth_logout"),
+    path("picture/<str:user_pk>/", views.picture, name="picture"),
 ]

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.auth import get_user_model, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from django_microsoft_sso import client
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import LoginError
 from django_microsoft_sso.flow import LOGIN_HINT_SESSION_KEY, LoginFlow, resolve_setting_url
 from django_microsoft_sso.logs import log
+from django_microsoft_sso.models import MicrosoftSSOUser
 
 
 def login_failed(request: HttpRequest, error: LoginError) -> HttpResponseRedirect:
@@ -74,3 +84,66 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 # The name 7.x documented for projects that route their own logout URL to it.
 microsoft_slo_view = logout_view
+
+
+# Picture formats served, by their first bytes; anything else is treated as no picture.
+PICTURE_TYPES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def picture_content_type(data: bytes) -> str | None:
+    """The image type of ``data`` by its magic bytes: PNG, JPEG, GIF or WebP; else None."""
+    for magic, content_type in PICTURE_TYPES:
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def may_see_picture(request: HttpRequest, owner_pk: object) -> bool:
+    """The person themselves, or active staff who may view users or Microsoft identities."""
+    viewer = request.user
+    if viewer.pk == owner_pk:
+        return True
+    user_opts = get_user_model()._meta
+    return bool(viewer.is_active and viewer.is_staff) and (
+        viewer.has_perm(f"{user_opts.app_label}.view_{user_opts.model_name}")
+        or viewer.has_perm("django_microsoft_sso.view_microsoftssouser")
+    )
+
+
+@require_safe
+@login_required
+def picture(request: HttpRequest, user_pk: str) -> HttpResponse:
+    """The Microsoft picture of a user, with an ETag so that browsers keep it between pages.
+
+    Anyone but the person and staff who may view users gets a 404, as does a user with no
+    picture: whether someone exists or has a picture is not given away.
+    """
+    try:
+        owner_pk = get_user_model()._meta.pk.to_python(user_pk)
+    except ValidationError:
+        raise Http404 from None
+    if not may_see_picture(request, owner_pk):
+        raise Http404
+    raw = (
+        MicrosoftSSOUser.objects.filter(user__pk=owner_pk)
+        .values_list("picture_raw", flat=True)
+        .first()
+    )
+    data = bytes(raw) if raw else b""
+    content_type = picture_content_type(data)
+    if content_type is None:
+        raise Http404
+    etag = f'"{hashlib.sha256(data).hexdigest()}"'
+    response = HttpResponse(data, content_type=content_type)
+    response["ETag"] = etag
+    # Kept by the browser only, and checked again (a cheap 304) each time it is shown.
+    patch_cache_control(response, private=True, no_cache=True)
+    not_modified = get_conditional_response(request, etag=etag, response=response)
+    return response if not_modified is None else not_modified

@@ -6,13 +6,14 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1", "app.example.com"]
 USE_TZ = True
 
 INSTALLED_APPS = [
+    # Before django.contrib.admin, so that its admin/login.html (which extends the admin's) is found.
+    "django_microsoft_sso",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_microsoft_sso",
     "tests.app",
 ]
 

@@ -1,12 +1,25 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 
+from tests import inline_admin
 from tests.app import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("private/", views.private, name="private"),
     path("admin/", admin.site.urls),
+    # A project's user admin with the Microsoft inline (tests/inline_admin.py).
+    path("inline-admin/", inline_admin.site.urls),
+    # Any page with {% include "microsoft_sso/login_sso.html" %}; the second passes its own next.
+    path("sign-in/", TemplateView.as_view(template_name="tests_app/sign_in.html"), name="sign_in"),
+    path(
+        "sign-in/to-private/",
+        TemplateView.as_view(
+            template_name="tests_app/sign_in.html", extra_context={"next": "/private/?tab=2"}
+        ),
+        name="sign_in_to_private",
+    ),
     path(
         "microsoft_sso/",
         include("django_microsoft_sso.urls", namespace="django_microsoft_sso"),

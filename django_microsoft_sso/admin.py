@@ -1,0 +1,121 @@
+"""The admin of Microsoft identities, and an inline for the project's user admin.
+
+The package registers a read-only admin for ``MicrosoftSSOUser`` and leaves the user admin as the
+project registered it. To see a person's Microsoft identity on their user page, add the inline to
+the user admin::
+
+    from django.contrib import admin
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.admin import UserAdmin
+
+    from django_microsoft_sso.admin import MicrosoftSSOUserInline
+
+    User = get_user_model()
+    admin.site.unregister(User)
+
+
+    @admin.register(User)
+    class ProjectUserAdmin(UserAdmin):
+        inlines = [*UserAdmin.inlines, MicrosoftSSOUserInline]
+
+A project with its own user admin adds ``MicrosoftSSOUserInline`` to its ``inlines``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Model
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from django_microsoft_sso.models import MicrosoftSSOUser
+
+if TYPE_CHECKING:
+    InlineBase = admin.StackedInline[MicrosoftSSOUser, Any]
+    ModelAdminBase = admin.ModelAdmin[MicrosoftSSOUser]
+else:  # The admin classes are generic for type checkers only.
+    InlineBase = admin.StackedInline
+    ModelAdminBase = admin.ModelAdmin
+
+IDENTITY_FIELDS = ("tenant_id", "microsoft_id", "user_principal_name", "locale", "picture")
+THUMBNAIL_SIZE = 48
+
+
+@admin.display(description=_("picture"))
+def picture(link: MicrosoftSSOUser) -> SafeString | None:
+    """A thumbnail of the person's picture, served by the picture view (never inlined)."""
+    if not link.picture_raw:
+        return None
+    try:
+        url = reverse("django_microsoft_sso:picture", args=[link.user_id])
+    except NoReverseMatch:
+        return None
+    return format_html(
+        '<img src="{}" alt="" width="{}" height="{}" class="microsoft-sso-picture">',
+        url,
+        THUMBNAIL_SIZE,
+        THUMBNAIL_SIZE,
+    )
+
+
+class MicrosoftSSOUserInline(InlineBase):
+    """The Microsoft identity of a user, read-only, for the project's user admin.
+
+    Whoever may view the user sees it: the identity is part of the person's record.
+    """
+
+    model = MicrosoftSSOUser
+    fields = IDENTITY_FIELDS
+    readonly_fields = IDENTITY_FIELDS
+    verbose_name = _("Microsoft identity")
+    verbose_name_plural = _("Microsoft identity")
+    extra = 0
+    max_num = 1
+    can_delete = False
+    picture = staticmethod(picture)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        opts = self.parent_model._meta
+        return any(
+            request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+            for action in ("view", "change")
+        ) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(MicrosoftSSOUser)
+class MicrosoftSSOUserAdmin(ModelAdminBase):
+    """Microsoft identities, read-only: they are written by sign-ins, never by hand.
+
+    Deleting one (with the delete permission) unlinks the user from that Microsoft identity.
+    """
+
+    list_display = ("user", "user_principal_name", "tenant_id", "microsoft_id")
+    list_select_related = ("user",)
+    list_filter = ("tenant_id",)
+    search_fields = ("user_principal_name", "tenant_id", "microsoft_id")
+    fields = ("user", *IDENTITY_FIELDS)
+    readonly_fields = ("user", *IDENTITY_FIELDS)
+    picture = staticmethod(picture)
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        return [*self.search_fields, f"user__{get_user_model().USERNAME_FIELD}"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: MicrosoftSSOUser | None = None
+    ) -> bool:
+        return False
