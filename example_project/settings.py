@@ -1,0 +1,120 @@
+"""Settings of the example project. Everything that differs between machines comes from the
+environment:
+
+| variable                          | meaning                                         | default                     |
+|-----------------------------------|-------------------------------------------------|-----------------------------|
+| MICROSOFT_SSO_APPLICATION_ID      | application (client) id of the app registration | unset: sign-in not set up   |
+| MICROSOFT_SSO_CLIENT_SECRET       | a client secret of that registration            | unset: sign-in not set up   |
+| MICROSOFT_SSO_AUTHORITY           | the authority URL, used as given                |                             |
+| MICROSOFT_SSO_TENANT_ID           | or just the tenant id (or domain)               | neither: ``common``         |
+| MICROSOFT_SSO_ALLOWABLE_DOMAINS   | e-mail domains that may sign in, comma-separated | none                       |
+| MICROSOFT_SSO_SUPERUSER_LIST      | addresses made superusers, comma-separated      | none                        |
+| DJANGO_DEBUG                      | true / false                                    | true                        |
+| DJANGO_SECRET_KEY                 | required when DJANGO_DEBUG is false             | a development-only key      |
+| DJANGO_ALLOWED_HOSTS              | comma-separated                                 | localhost,127.0.0.1,[::1]   |
+"""
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+
+# Lower-case names: Django would take upper-case ones for settings.
+true_words = {"1", "true", "yes", "on"}
+false_words = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if value.strip().lower() in true_words:
+        return True
+    if value.strip().lower() in false_words:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_text(name: str) -> str | None:
+    return os.environ.get(name, "").strip() or None
+
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+SECRET_KEY = env_text("DJANGO_SECRET_KEY") or ""
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false.")
+    SECRET_KEY = "example-project-local-development-only"
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+
+INSTALLED_APPS = [
+    # Before django.contrib.admin, so that the admin's login page shows "Sign in with Microsoft".
+    "django_microsoft_sso",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "example_project",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "example_project.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"
+STATIC_URL = "/static/"
+
+# A page that needs login sends the browser to the admin's login page.
+LOGIN_URL = "admin:login"
+
+# Sign in with Microsoft.
+MICROSOFT_SSO_APPLICATION_ID = env_text("MICROSOFT_SSO_APPLICATION_ID")
+MICROSOFT_SSO_CLIENT_SECRET = env_text("MICROSOFT_SSO_CLIENT_SECRET")
+_tenant = env_text("MICROSOFT_SSO_TENANT_ID")
+MICROSOFT_SSO_AUTHORITY = env_text("MICROSOFT_SSO_AUTHORITY") or (
+    f"https://login.microsoftonline.com/{_tenant}" if _tenant else None
+)
+MICROSOFT_SSO_ALLOWABLE_DOMAINS = env_list("MICROSOFT_SSO_ALLOWABLE_DOMAINS")
+MICROSOFT_SSO_SUPERUSER_LIST = env_list("MICROSOFT_SSO_SUPERUSER_LIST")
+MICROSOFT_SSO_NEXT_URL = "home"
+MICROSOFT_SSO_LOGOUT_REDIRECT_PATH = "home"
+
+SILENCED_SYSTEM_CHECKS = []
+if not (MICROSOFT_SSO_APPLICATION_ID and MICROSOFT_SSO_CLIENT_SECRET):
+    # The example still starts without an app registration; example_project.W001 says what to
+    # set, and a sign-in attempt ends with a message instead of a login.
+    SILENCED_SYSTEM_CHECKS += ["django_microsoft_sso.E001", "django_microsoft_sso.E002"]
