@@ -262,4 +262,3 @@ def check_emulator(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             id=ID.format("E010"),
         )
     ]
-

@@ -39,7 +39,9 @@ def pick(browser, authorize_url, person_value):
 
 
 def test_sign_in_through_the_emulator_pages(client, served):
-    alice = served.fake.add_user("alice@contoso.com", mail="alice@contoso.com", display_name="Alice")
+    alice = served.fake.add_user(
+        "alice@contoso.com", mail="alice@contoso.com", display_name="Alice"
+    )
     start = client.get(reverse("django_microsoft_sso:oauth_start_login"), {"next": "/private/"})
     assert start.url.startswith(served.url + "/login.microsoftonline.com/")
 
@@ -64,7 +66,9 @@ def test_cancel_on_the_emulator_page_ends_in_the_cancelled_message(client, serve
     start = client.get(reverse("django_microsoft_sso:oauth_start_login"))
     with httpx.Client() as browser:
         answer = pick(browser, start.url, "cancel")
-    response = client.get(answer.headers["Location"].removeprefix("http://testserver"), follow=True)
+    response = client.get(
+        answer.headers["Location"].removeprefix("http://testserver"), follow=True
+    )
     assert "The sign-in with Microsoft was cancelled." in html.unescape(response.content.decode())
 
 

@@ -284,7 +284,7 @@ def _picker_page(users: list[MicrosoftUser]) -> bytes:
             "</button>"
         )
     form = (
-        f'<form method=post>{"".join(buttons)}'
+        f"<form method=post>{''.join(buttons)}"
         '<button class=cancel name=person value="cancel">Cancel</button></form>'
     )
     return _page(
