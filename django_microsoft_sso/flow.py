@@ -262,17 +262,22 @@ class LoginFlow:
             raise AuthorizationError("callback without code")
 
     def tenants(self) -> tuple[set[str] | None, set[str]]:
-        """(tenants allowed to sign in, None for any; tenants whose e-mail claims are trusted)."""
+        """(tenants allowed to sign in, None for any; tenants whose e-mail claims are trusted).
+
+        The personal-accounts tenant is never trusted: anyone can open a personal account with
+        any address they can receive mail at, so its claims prove no domain.
+        """
         configured = self.sso.allowed_tenants
         single = client.tenant_metadata(self.sso).tenant_id
+        allowed: set[str] | None
         if configured:
             listed = {str(tenant).lower() for tenant in configured}
-            if "*" in listed:
-                return None, {single} if single else set()
-            return listed, listed
-        if single:
-            return {single}, {single}
-        return None, set()
+            allowed = None if "*" in listed else listed
+            trusted = {single} if "*" in listed and single else set(listed) - {"*"}
+        else:
+            allowed = {single} if single else None
+            trusted = {single} if single else set()
+        return allowed, trusted - {client.PERSONAL_ACCOUNTS_TENANT_ID}
 
     def verify_tenant(self, identity: MicrosoftIdentity) -> bool:
         """Refuse a tenant the project does not allow; return whether it is trusted."""
@@ -387,9 +392,7 @@ class LoginFlow:
                 "error": str(error)[:200]
             }
         else:
-            message = _(
-                "Your sign-in could not be completed. Please contact your administrator."
-            )
+            message = _("Your sign-in could not be completed. Please contact your administrator.")
         return RefusedError(detail, message)
 
     @staticmethod

@@ -278,6 +278,22 @@ def test_personal_account_never_takes_over_an_account_by_username(
     assert list(User.objects.all()) == [victim]
 
 
+def test_consumers_authority_does_not_make_personal_accounts_trusted(client, microsoft, settings):
+    settings.MICROSOFT_SSO_AUTHORITY = "https://login.microsoftonline.com/consumers"
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["*"]
+    settings.MICROSOFT_SSO_UNIQUE_EMAIL = True
+    settings.MICROSOFT_SSO_SUPERUSER_LIST = ["ceo@contoso.com"]
+    victim = User.objects.create_user("ceo@contoso.com", email="ceo@contoso.com")
+    mallory = microsoft.add_user(
+        "mallory@outlook.com", tenant_id=PERSONAL_ACCOUNTS_TENANT_ID, mail="ceo@contoso.com"
+    )
+
+    user = signed_in(microsoft.login(client, mallory))
+
+    assert user != victim
+    assert (user.email, user.is_superuser) == ("", False)
+
+
 def test_first_sign_in_links_account_whose_username_is_the_upn(client, microsoft):
     existing = User.objects.create_user("Alice@Contoso.com", password="secret")
     alice = microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
