@@ -657,3 +657,18 @@ def test_logout_with_csrf_token_is_accepted(microsoft, alice):
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
     assert "_auth_user_id" not in browser.session
+
+
+# -- timeouts -------------------------------------------------------------------------------------
+
+
+def test_graph_timeout_bounds_every_wait_on_microsoft(client, microsoft, alice, settings):
+    settings.MICROSOFT_SSO_GRAPH_TIMEOUT = 3
+
+    assert microsoft.login(client, alice).url == "/admin/"
+
+    timeouts = {name: request.extensions["timeout"] for name, request in microsoft.calls}
+    assert set(timeouts["batch"].values()) == {3}
+    assert set(timeouts["keys"].values()) == {3}
+    # msal's own requests (discovery, token) use the pooled client's bound.
+    assert max(timeouts["token"].values()) <= 10

@@ -69,6 +69,15 @@ def test_start_redirects_to_the_tenants_authorize_endpoint(client, microsoft):
     assert "response_mode" not in params or params["response_mode"] == "query"
 
 
+def test_scopes_setting_is_asked_for_with_the_openid_scopes(client, microsoft, settings):
+    settings.MICROSOFT_SSO_SCOPES = ["User.Read", "Calendars.Read"]
+
+    scope = authorize_params(client.get(START))["scope"].split()
+
+    assert {"User.Read", "Calendars.Read", "openid", "profile", "offline_access"} <= set(scope)
+    assert "User.ReadBasic.All" not in scope
+
+
 def test_start_response_is_not_cached(client, microsoft):
     response = client.get(START)
 
