@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 import secrets
 import time
 import unicodedata
@@ -57,6 +58,9 @@ BINDING_COOKIE = "microsoft_sso_binding"
 # Sign-ins one browser may have under way at once (one per tab); the oldest gives way.
 MAX_PENDING_PER_SESSION = 10
 MAX_NEXT_LENGTH = 2048
+# msal's states are URL-safe base64 (22 characters). Anything else is refused before it is used
+# as a session or cache key: cache backends refuse keys with spaces or control characters.
+STATE_PATTERN = re.compile(r"[A-Za-z0-9_.~-]{1,128}")
 
 
 def resolve_setting_url(target: str, fallback: str = "/") -> str:
@@ -103,14 +107,29 @@ class LoginFlow:
         return int(self.sso.timeout_minutes * 60)
 
     def safe_next(self, candidate: str | None) -> str:
-        """``next`` when it stays on this site, else ``MICROSOFT_SSO_NEXT_URL``."""
-        if candidate and self.is_safe_url(candidate):
+        """``next`` when it stays on this site, else ``MICROSOFT_SSO_NEXT_URL``.
+
+        A relative path (``private/``, or the ``null`` some login pages' scripts send when they
+        have no ``next``) would resolve against the callback's URL, never where the page meant.
+        """
+        # is_safe_url parsed it already: urlsplit cannot fail once it said yes.
+        if (
+            candidate
+            and self.is_safe_url(candidate)
+            and (candidate.startswith("/") or urlsplit(candidate).scheme)
+        ):
             return candidate
         return resolve_setting_url(self.sso.next_url)
 
     def is_safe_url(self, url: str) -> bool:
         if len(url) > MAX_NEXT_LENGTH or any(unicodedata.category(c)[0] == "C" for c in url):
             return False
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # e.g. "x://[": an unclosed IPv6 address
+            return False
+        if url.replace("\\", "/").startswith("//") and not parts.netloc:
+            return False  # "//" or "//?x": a URL without a host, which no browser can follow
         allowed_hosts = {self.request.get_host()}
         if self.sso.callback_domain:
             allowed_hosts.add(self.sso.callback_domain)
@@ -215,8 +234,8 @@ class LoginFlow:
 
     def take_pending(self, state: str | None) -> dict[str, Any]:
         """Take the pending sign-in for ``state`` out of storage: it can be used once only."""
-        if not state or not isinstance(state, str) or len(state) > 256:
-            raise StateError("callback without state")
+        if not isinstance(state, str) or not STATE_PATTERN.fullmatch(state):
+            raise StateError("callback without a valid state")
         pending: dict[str, Any] | None
         if self.sso.require_secure_callback and self.request.method == "POST":
             cache = caches[self.sso.cache_name]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +28,9 @@ PROFILE_FIELDS = (
 PHOTO_SIZE = "96x96"
 # Image signatures accepted as a picture: JPEG, PNG, GIF, WebP (RIFF…WEBP).
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
-# Beyond the picture, a batch answer for one person is a few kilobytes.
-_BATCH_OVERHEAD_BYTES = 256 * 1024
+# Beyond the picture, a batch answer for one person is a few kilobytes; this leaves room for
+# absurdly long fields (cut to the columns later) while the memory a sign-in uses stays bounded.
+_BATCH_OVERHEAD_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,16 @@ def fetch_profile(
         ]
     }
     limit = max_picture_bytes * 2 + _BATCH_OVERHEAD_BYTES
-    answer = _post_json(f"{GRAPH_ROOT}/$batch", access_token, body, timeout, limit)
+    try:
+        answer = _request_json(
+            "POST", f"{GRAPH_ROOT}/$batch", access_token, timeout, limit, body=body
+        )
+    except _AnswerTooLargeError:
+        # Only an oversized picture makes the answer this large: read the profile alone.
+        me_alone = _request_json(
+            "GET", GRAPH_ROOT + me_url, access_token, timeout, _BATCH_OVERHEAD_BYTES
+        )
+        return _profile(me_alone, picture=None)
     responses = answer.get("responses")
     if not isinstance(responses, list):
         raise GraphError("graph: $batch answer has no responses")
@@ -89,13 +100,16 @@ def fetch_profile(
     me = by_id.get("me") or {}
     if me.get("status") != 200 or not isinstance(me.get("body"), dict):
         raise GraphError(f"graph: /me answered {me.get('status')!r}")
-    profile = MicrosoftProfile(user_info=me["body"])
+    return _profile(me["body"], _picture(by_id.get("photo") or {}, max_picture_bytes))
+
+
+def _profile(user_info: dict[str, Any], picture: bytes | None) -> MicrosoftProfile:
+    profile = MicrosoftProfile(user_info=user_info, picture=picture)
     if not profile.object_id:
         raise GraphError("graph: /me has no id")
     if not profile.user_principal_name:
         raise GraphError("graph: /me has no userPrincipalName")
-    picture = _picture(by_id.get("photo") or {}, max_picture_bytes)
-    return MicrosoftProfile(user_info=profile.user_info, picture=picture)
+    return profile
 
 
 def _picture(answer: dict[str, Any], max_bytes: int) -> bytes | None:
@@ -119,13 +133,26 @@ def is_image(data: bytes) -> bool:
     return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
-def _post_json(
-    url: str, access_token: str, body: dict[str, Any], timeout: float, limit: int
+class _AnswerTooLargeError(GraphError):
+    """Graph's answer was cut off at the size limit."""
+
+
+def _request_json(
+    method: str,
+    url: str,
+    access_token: str,
+    timeout: float,
+    limit: int,
+    body: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Graph's JSON answer, read as it arrives: at most ``limit`` bytes, and no read started
+    after ``timeout`` seconds, however slowly the answer trickles in (each read has that limit).
+    """
     headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+    deadline = time.monotonic() + timeout
     try:
         with client.http_client().stream(
-            "POST", url, json=body, headers=headers, timeout=timeout
+            method, url, json=body, headers=headers, timeout=timeout
         ) as response:
             if response.status_code != 200:
                 retry = response.headers.get("Retry-After")
@@ -135,7 +162,9 @@ def _post_json(
             for chunk in response.iter_bytes():
                 content += chunk
                 if len(content) > limit:
-                    raise GraphError(f"graph: answer larger than {limit} bytes")
+                    raise _AnswerTooLargeError(f"graph: answer larger than {limit} bytes")
+                if time.monotonic() > deadline:
+                    raise GraphError(f"graph: answer took longer than {timeout} s")
     except httpx.HTTPError as error:
         raise GraphError(f"graph: {type(error).__name__}") from error
     try:

@@ -10,11 +10,14 @@ and points ``django_microsoft_sso.flow.LoginFlow.user_sync_class`` at the subcla
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connections, router
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +40,29 @@ def email_domain(address: str | None) -> str | None:
     local, domain = address.rsplit("@", 1)
     domain = domain.strip().rstrip(".").lower()
     return domain if local and domain else None
+
+
+def hold_lock(name: str, model: Any) -> bool:
+    """Hold the lock ``name`` until the current transaction ends (PostgreSQL only).
+
+    Return whether a lock was taken: only then may another transaction have committed what the
+    caller must read again.
+
+    PostgreSQL runs transactions side by side, so two first sign-ins could each see "no link yet"
+    (or "no superuser yet") and both act on it. With a transaction-level advisory lock the second
+    waits until the first has committed, and then sees what it wrote. SQLite writes one
+    transaction at a time already; elsewhere the unique constraints and the retry in
+    ``LoginFlow.sync_and_login`` remain.
+    """
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return False
+    digest = hashlib.sha256(f"django_microsoft_sso:{name}".encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+        )
+    return True
 
 
 def domain_allowed(domain: str | None, patterns: list[str]) -> bool:
@@ -112,6 +138,9 @@ class UserSync:
     def find_link(self, identity: MicrosoftIdentity) -> MicrosoftSSOUser | None:
         """The stored link for this identity; a 7.x row (no tenant yet) matches its object id."""
         links = MicrosoftSSOUser.objects.select_related("user")
+        if not self.sso.always_update_user_data:
+            # The stored picture is compared only when it may be replaced: leave it unread.
+            links = links.defer("picture_raw")
         link = links.filter(tenant_id=identity.tenant_id, microsoft_id=identity.object_id).first()
         if link is None:
             link = links.filter(
@@ -172,6 +201,12 @@ class UserSync:
         """
         created = False
         user: AbstractBaseUser
+        if link is None:
+            # Two first sign-ins of one person at once (a double click, two tabs): the second
+            # waits here until the first commits, then finds the link the first one wrote.
+            identity = facts.identity
+            if hold_lock(f"identity:{identity.tenant_id}:{identity.object_id}", MicrosoftSSOUser):
+                link = self.find_link(identity)
         if link is not None:
             user = link.user
         else:
@@ -190,9 +225,7 @@ class UserSync:
             changed |= self.grant_listed_privileges(user, facts)
         if self.sso.auto_create_first_superuser:
             changed |= self.grant_first_superuser(user)
-        if created:
-            user.save()  # the unusable password set at creation, and whatever changed since
-        elif changed:
+        if changed:
             user.save(update_fields=sorted(changed))
         self.update_link(link, facts, profile, created)
         return user
@@ -282,12 +315,12 @@ class UserSync:
             kwargs = {**lookup, "defaults": defaults}
         elif extra:
             kwargs["defaults"].update(extra)
+        # Created with an unusable password (as ``set_unusable_password`` makes), in one INSERT.
+        kwargs["defaults"] = {**kwargs["defaults"], "password": make_password(None)}
         user, created = self.user_model._default_manager.get_or_create(**kwargs)
         if not created:
             # The hook's lookup found an account: treat it like any other existing account.
             self.refuse_if_linked(user)
-        if created:
-            user.set_unusable_password()
         return user, created
 
     def profile_values(self, facts: PersonFacts, profile: MicrosoftProfile) -> dict[str, str]:
@@ -339,8 +372,12 @@ class UserSync:
         if not self._has_field("is_superuser") or user.is_superuser:  # type: ignore[attr-defined]
             return set()
         manager = self.user_model._default_manager
-        # Lock the existing superusers (if any) so two first sign-ins cannot both see none.
-        if list(manager.select_for_update().filter(is_superuser=True).values_list("pk")[:1]):
+        superusers = manager.filter(is_superuser=True)
+        if superusers.exists():
+            return set()
+        # There is none yet, so there is no row to lock: two first sign-ins at once would both
+        # see none. The second waits here for the first to commit, then sees its superuser.
+        if hold_lock("first-superuser", self.user_model) and superusers.exists():
             return set()
         user.is_superuser = True  # type: ignore[attr-defined]
         user.is_staff = True  # type: ignore[attr-defined]
@@ -354,10 +391,12 @@ class UserSync:
         created: bool,
     ) -> None:
         """Store the identity, the current UPN and, as settings say, picture and locale."""
+        upn_column: Any = MicrosoftSSOUser._meta.get_field("user_principal_name")
         values: dict[str, Any] = {
             "tenant_id": facts.identity.tenant_id,
             "microsoft_id": facts.identity.object_id,
-            "user_principal_name": facts.user_principal_name,
+            # Cut to the column (Entra allows 113 characters; a longer one is no valid UPN).
+            "user_principal_name": facts.user_principal_name[: upn_column.max_length],
         }
         keep_info = self.sso.save_basic_microsoft_info
         if (

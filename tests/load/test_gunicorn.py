@@ -1,0 +1,225 @@
+"""200 sign-ins by 50 people from 16 browsers at once, against the example project under gunicorn.
+
+Four gunicorn worker processes share PostgreSQL and Redis (sessions and the form_post state),
+as the servers of one site do; the fake Microsoft is served over HTTP on loopback by the Microsoft
+emulator. Each browser is an ``httpx.Client`` of its own that goes through every page a person's
+browser does: the start view, the emulator's sign-in page (picking the person), the form that
+posts Microsoft's answer to the callback, and the private page it lands on.
+
+Each person's four sign-ins come one after another in the queue, so that their first sign-ins
+run at the same time in different processes. Bounded: 200 sign-ins, 30 s per request, four
+minutes in all. Runs with ``tox -e services`` (``tests.settings_postgres``); skipped elsewhere.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from django_microsoft_sso.models import MicrosoftSSOUser
+from django_microsoft_sso.testing import FakeMicrosoft
+from django_microsoft_sso.testing.emulator import EMULATOR_URL_VARIABLE, EmulatorServer
+
+ROOT = Path(__file__).resolve().parents[2]
+PEOPLE = 50
+SIGN_INS = 200
+BROWSERS = 16
+WORKERS = 4
+REQUEST_TIMEOUT = 30
+DEADLINE = 240
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql"
+        or "RedisCache" not in settings.CACHES["default"]["BACKEND"],
+        reason="needs PostgreSQL and Redis: tox -e services (tests.settings_postgres)",
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def emulator():
+    """The fake Microsoft over HTTP, with 50 people of Contoso."""
+    fake = FakeMicrosoft()
+    for number in range(PEOPLE):
+        fake.add_user(
+            f"person{number:02d}@contoso.com",
+            mail=f"person{number:02d}@contoso.com",
+            given_name=f"Person{number:02d}",
+            surname="Load",
+        )
+    with EmulatorServer(fake) as server:
+        yield server
+
+
+@pytest.fixture
+def site(emulator, transactional_db, tmp_path):
+    """The example project under gunicorn on this test's database; stopped before it is flushed."""
+    import redis
+
+    port = free_port()
+    prefix = f"sso-load-{uuid.uuid4().hex[:12]}"
+    redis_url = settings.CACHES["default"]["LOCATION"]
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "MICROSOFT_SSO_"))
+    }
+    environment.update(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        DJANGO_SETTINGS_MODULE="tests.load.settings_gunicorn",
+        SSO_LOAD_DATABASE=connection.settings_dict["NAME"],
+        SSO_LOAD_REDIS_URL=redis_url,
+        SSO_LOAD_CACHE_PREFIX=prefix,
+        PYTHONUNBUFFERED="1",
+    )
+    environment[EMULATOR_URL_VARIABLE] = emulator.url
+    log = tmp_path / "gunicorn.log"
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(WORKERS),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        str(REQUEST_TIMEOUT * 2),
+        "--log-level",
+        "warning",
+        "django.core.wsgi:get_wsgi_application()",
+    ]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base, process, log)
+        yield base, log, prefix
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        server = redis.Redis.from_url(redis_url)
+        for key in server.scan_iter(f"{prefix}:*"):
+            server.delete(key)
+
+
+def wait_until_serving(base, process, log):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited:\n{log.read_text(errors='replace')}")
+        try:
+            if httpx.get(f"{base}/", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"gunicorn did not answer within a minute:\n{log.read_text(errors='replace')}")
+
+
+def sign_in(base, person):
+    """One person signs in with a browser of their own; return the seconds it took."""
+    began = time.monotonic()
+    with httpx.Client(timeout=REQUEST_TIMEOUT) as browser:
+        started = browser.get(f"{base}/microsoft_sso/login/", params={"next": "/private/"})
+        assert started.status_code == 302, started.text[:500]
+        authorize_url = started.headers["Location"]
+        picker = browser.get(authorize_url)
+        assert picker.status_code == 200
+        assert f'value="{person.object_id}"' in picker.text
+        answer = browser.post(authorize_url, data={"person": person.object_id})
+        assert answer.status_code == 200, answer.text[:500]
+        action = html.unescape(re.search(r'action="([^"]+)"', answer.text).group(1))
+        fields = {
+            name: html.unescape(value)
+            for name, value in re.findall(r'name="(\w+)" value="([^"]*)"', answer.text)
+        }
+        assert action == f"{base}/microsoft_sso/callback/"
+        landed = browser.post(action, data=fields)
+        assert (landed.status_code, landed.headers.get("Location")) == (302, "/private/"), (
+            landed.status_code,
+            landed.text[:500],
+        )
+        private = browser.get(f"{base}/private/")
+        assert private.status_code == 200
+        assert f"<dd>{person.user_principal_name}</dd>" in private.text
+    return time.monotonic() - began
+
+
+def test_200_sign_ins_by_50_people_from_16_browsers_on_4_gunicorn_workers(emulator, site, capsys):
+    base, log, _ = site
+    people = emulator.fake.users
+    queue = [person for person in people for _ in range(SIGN_INS // PEOPLE)]
+    durations = []
+    failures = []
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=BROWSERS) as browsers:
+        futures = {browsers.submit(sign_in, base, person): person for person in queue}
+        for future in as_completed(futures, timeout=DEADLINE):
+            try:
+                durations.append(future.result())
+            except Exception as error:
+                failures.append((futures[future].user_principal_name, repr(error)[:300]))
+    elapsed = time.monotonic() - began
+
+    server_log = log.read_text(errors="replace")
+    assert failures == [], f"{failures[:5]}\n{server_log[-3000:]}"
+    assert len(durations) == SIGN_INS
+    assert "Traceback" not in server_log
+    assert " 500 " not in server_log
+    users = get_user_model().objects.all()
+    assert sorted(users.values_list("username", flat=True)) == sorted(
+        person.user_principal_name for person in people
+    )
+    links = set(
+        MicrosoftSSOUser.objects.values_list("tenant_id", "microsoft_id", "user__username")
+    )
+    assert links == {
+        (person.tenant_id, person.object_id, person.user_principal_name) for person in people
+    }
+    assert emulator.fake.count("token") == SIGN_INS
+
+    figures = {
+        "sign_ins": SIGN_INS,
+        "people": PEOPLE,
+        "browsers": BROWSERS,
+        "gunicorn_workers": WORKERS,
+        "seconds": round(elapsed, 2),
+        "sign_ins_per_second": round(SIGN_INS / elapsed, 1),
+        "median_seconds": round(statistics.median(durations), 3),
+        "p95_seconds": round(statistics.quantiles(durations, n=20)[-1], 3),
+        "max_seconds": round(max(durations), 3),
+        "graph_batches": emulator.fake.count("batch"),
+    }
+    with capsys.disabled():
+        print("\nload test:", ", ".join(f"{name} {value}" for name, value in figures.items()))
+    assert elapsed < DEADLINE
