@@ -3,7 +3,8 @@
 One pooled ``httpx.Client`` (keep-alive, timeouts on everything) serves msal and Microsoft Graph.
 One msal application is built per set of credentials and kept for the life of the process, so a
 sign-in costs no discovery request once the process has served one. Tenant metadata and signing
-keys are cached the same way.
+keys are cached the same way, and also in Django's cache (``MICROSOFT_SSO_CACHE_NAME``): with a
+cache that the server processes share, a new worker finds them there instead of asking Microsoft.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import json
 import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import msal
+from django.core.cache import caches
 from jwt import PyJWK, PyJWKSet
 from jwt.exceptions import PyJWKSetError
 
@@ -30,6 +32,7 @@ from django_microsoft_sso.exceptions import (
     MicrosoftUnavailableError,
     TokenError,
 )
+from django_microsoft_sso.logs import log
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common"
 # Tenant names that stand for many tenants: the issuer in their metadata is a template.
@@ -41,12 +44,17 @@ KEYS_TTL = 24 * 3600
 # An unknown ``kid`` refreshes the keys, but not more often than this: a flood of forged tokens
 # must not turn into a flood of requests to Microsoft.
 KEYS_MIN_REFRESH_INTERVAL = 60
+SHARED_CACHE_PREFIX = "django_microsoft_sso:"
 
 _lock = threading.Lock()
 _http_client: httpx.Client | None = None
 _apps: dict[tuple[str, str, str], msal.ConfidentialClientApplication] = {}
+# authority -> (monotonic expiry, metadata)
 _metadata: dict[str, tuple[float, TenantMetadata]] = {}
+# jwks_uri -> (monotonic expiry, monotonic time this process last fetched them, keys by kid)
 _keys: dict[str, tuple[float, float, dict[str, PyJWK]]] = {}
+# (cache alias, key) of every entry this process wrote to or found in Django's cache.
+_shared_entries: set[tuple[str, str]] = set()
 
 
 def http_client() -> httpx.Client:
@@ -71,10 +79,12 @@ def http_client() -> httpx.Client:
     return _http_client
 
 
-def clear_caches() -> None:
+def clear_caches(*, keep_shared: bool = False) -> None:
     """Forget msal applications, tenant metadata and signing keys, as a new process would.
 
-    The pooled HTTP client is closed too. Tests call this between cases; projects never need to.
+    The pooled HTTP client is closed too, and the entries this process put in Django's cache are
+    deleted, unless ``keep_shared``: then the next sign-in is that of a new worker next to
+    others that already fetched them. Tests call this between cases; projects never need to.
     """
     global _http_client
     with _lock:
@@ -84,6 +94,11 @@ def clear_caches() -> None:
         if _http_client is not None:
             _http_client.close()
             _http_client = None
+        shared = [] if keep_shared else sorted(_shared_entries)
+        if not keep_shared:
+            _shared_entries.clear()
+    for alias, key in shared:
+        caches[alias].delete(key)
 
 
 class _DiscardingTokenCache(msal.TokenCache):  # type: ignore[misc]
@@ -107,6 +122,45 @@ def authority_tenant(authority: str) -> str:
     return parts[0].lower() if parts else ""
 
 
+def metadata_url(authority: str) -> str:
+    """Where the authority publishes its OpenID configuration (msal reads the same URL)."""
+    return f"{authority}/v2.0/.well-known/openid-configuration"
+
+
+@dataclass(frozen=True)
+class _DiscoveryAnswer:
+    """An HTTP answer as msal reads one: status, text, headers."""
+
+    text: str
+    status_code: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class _MsalHttpClient:
+    """The pooled HTTP client as msal sees it, with the tenant's OpenID configuration at hand.
+
+    msal reads that document when an application is built. The package has just read it (or
+    found it cached) for itself, so msal gets that copy instead of asking Microsoft a second time.
+    Every other request goes to Microsoft through the pooled client.
+    """
+
+    def __init__(self, http: httpx.Client, url: str, metadata: TenantMetadata) -> None:
+        self._http = http
+        self._url = url
+        self._document = json.dumps(metadata.as_document())
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        if url == self._url and not kwargs.get("params"):
+            return _DiscoveryAnswer(self._document)
+        return self._http.get(url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self._http.post(url, **kwargs)
+
+    def close(self) -> None:
+        """The pooled client lives as long as the process: msal does not close it."""
+
+
 def msal_app(sso: Settings) -> msal.ConfidentialClientApplication:
     """The msal application for these credentials, built once per process."""
     if not sso.application_id or not sso.client_secret:
@@ -118,13 +172,15 @@ def msal_app(sso: Settings) -> msal.ConfidentialClientApplication:
     key = (sso.application_id, secret_digest, authority)
     app = _apps.get(key)
     if app is None:
+        metadata = tenant_metadata(sso)
+        http = _MsalHttpClient(http_client(), metadata_url(authority), metadata)
         app = _call_microsoft(
             "discovery",
             lambda: msal.ConfidentialClientApplication(
                 sso.application_id,
                 client_credential=sso.client_secret,
                 authority=authority,
-                http_client=http_client(),
+                http_client=http,
                 token_cache=_DiscardingTokenCache(),
             ),
         )
@@ -172,50 +228,147 @@ class TenantMetadata:
     def issuer_for(self, tenant_id: str) -> str:
         return self.issuer.replace("{tenantid}", tenant_id)
 
+    def as_document(self) -> dict[str, Any]:
+        """These fields as the OpenID configuration document names them."""
+        return {
+            "issuer": self.issuer,
+            "jwks_uri": self.jwks_uri,
+            "end_session_endpoint": self.end_session_endpoint,
+            "authorization_endpoint": self.authorization_endpoint,
+            "token_endpoint": self.token_endpoint,
+        }
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> TenantMetadata:
+        try:
+            return cls(
+                issuer=str(document["issuer"]),
+                jwks_uri=str(document["jwks_uri"]),
+                end_session_endpoint=document.get("end_session_endpoint"),
+                authorization_endpoint=str(document["authorization_endpoint"]),
+                token_endpoint=str(document["token_endpoint"]),
+            )
+        except (KeyError, TypeError, AttributeError) as error:
+            raise MicrosoftUnavailableError("metadata: incomplete OpenID configuration") from error
+
 
 def tenant_metadata(sso: Settings) -> TenantMetadata:
-    """The authority's OpenID configuration, fetched once and kept for a day."""
+    """The authority's OpenID configuration, fetched once and kept for a day.
+
+    Kept in this process and in Django's cache: a process that has none looks there before it
+    asks Microsoft.
+    """
     authority = authority_url(sso)
     cached = _metadata.get(authority)
     now = time.monotonic()
     if cached and cached[0] > now:
         return cached[1]
-    url = f"{authority}/v2.0/.well-known/openid-configuration"
-    document = _get_json(url, timeout=sso.graph_timeout, step="metadata")
-    try:
-        metadata = TenantMetadata(
-            issuer=str(document["issuer"]),
-            jwks_uri=str(document["jwks_uri"]),
-            end_session_endpoint=document.get("end_session_endpoint"),
-            authorization_endpoint=str(document["authorization_endpoint"]),
-            token_endpoint=str(document["token_endpoint"]),
-        )
-    except (KeyError, TypeError, AttributeError) as error:
-        raise MicrosoftUnavailableError("metadata: incomplete OpenID configuration") from error
+    shared_key = _shared_key("metadata", authority)
+    shared = _shared_get(sso, shared_key, METADATA_TTL)
+    if shared is not None:
+        try:
+            metadata = TenantMetadata.from_document(shared[1])
+        except MicrosoftUnavailableError:
+            pass  # written by another version of the package: fetch it again
+        else:
+            with _lock:
+                _metadata[authority] = (now + shared[0], metadata)
+            return metadata
+    document = _get_json(metadata_url(authority), timeout=sso.graph_timeout, step="metadata")
+    metadata = TenantMetadata.from_document(document)
     with _lock:
         _metadata[authority] = (now + METADATA_TTL, metadata)
+    _shared_set(sso, shared_key, metadata.as_document(), METADATA_TTL)
     return metadata
 
 
 def signing_key(sso: Settings, metadata: TenantMetadata, kid: str) -> PyJWK:
-    """The tenant's public key named ``kid``, refreshing the key set once when it is unknown."""
-    cached = _keys.get(metadata.jwks_uri)
+    """The tenant's public key named ``kid``, refreshing the key set once when it is unknown.
+
+    Kept like the metadata. Another process may have fetched a newer key set (after Microsoft
+    rotated its keys): Django's cache is read before Microsoft is asked again.
+    """
+    uri = metadata.jwks_uri
+    cached = _keys.get(uri)
     now = time.monotonic()
     if cached and cached[0] > now and kid in cached[2]:
         return cached[2][kid]
+    shared_key = _shared_key("keys", uri)
+    shared = _shared_get(sso, shared_key, KEYS_TTL)
+    if shared is not None:
+        try:
+            keys = _parse_keys(shared[1])
+        except MicrosoftUnavailableError:
+            keys = {}
+        if kid in keys:
+            # This process did not fetch them: an unknown kid may still make it ask.
+            last_fetch = cached[1] if cached else now - KEYS_MIN_REFRESH_INTERVAL
+            with _lock:
+                _keys[uri] = (now + shared[0], last_fetch, keys)
+            return keys[kid]
     if cached and cached[0] > now and now - cached[1] < KEYS_MIN_REFRESH_INTERVAL:
         raise IdTokenError(f"id_token signed with unknown key {kid!r}")
-    document = _get_json(metadata.jwks_uri, timeout=sso.graph_timeout, step="keys")
+    document = _get_json(uri, timeout=sso.graph_timeout, step="keys")
+    keys = _parse_keys(document)
+    with _lock:
+        _keys[uri] = (now + KEYS_TTL, now, keys)
+    _shared_set(sso, shared_key, document, KEYS_TTL)
+    if kid not in keys:
+        raise IdTokenError(f"id_token signed with unknown key {kid!r}")
+    return keys[kid]
+
+
+def _parse_keys(document: Any) -> dict[str, PyJWK]:
     try:
         key_set = PyJWKSet.from_dict(document)
     except (PyJWKSetError, KeyError, TypeError, AttributeError) as error:
         raise MicrosoftUnavailableError("keys: no usable signing key") from error
-    keys = {key.key_id: key for key in key_set.keys if key.key_id}
+    return {key.key_id: key for key in key_set.keys if key.key_id}
+
+
+# -- Django's cache: what one process fetched, the others find ----------------------------------
+
+
+def _shared_key(kind: str, url: str) -> str:
+    return f"{SHARED_CACHE_PREFIX}{kind}:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
+
+
+def _shared_get(sso: Settings, key: str, ttl: int) -> tuple[float, dict[str, Any]] | None:
+    """(seconds left to live, document) of a fresh entry in Django's cache, or None."""
+    alias = sso.cache_name
+    try:
+        entry = caches[alias].get(key)
+    except Exception as error:  # any fault of the cache only costs a request to Microsoft
+        log(sso, "WARNING", "Django cache {!r} could not be read: {}", alias, type(error).__name__)
+        return None
+    if not isinstance(entry, dict):
+        return None
+    fetched, document = entry.get("fetched"), entry.get("document")
+    if not isinstance(fetched, float | int) or not isinstance(document, dict):
+        return None
+    left = ttl - (time.time() - fetched)
+    if not 0 < left <= ttl:
+        return None
     with _lock:
-        _keys[metadata.jwks_uri] = (now + KEYS_TTL, now, keys)
-    if kid not in keys:
-        raise IdTokenError(f"id_token signed with unknown key {kid!r}")
-    return keys[kid]
+        _shared_entries.add((alias, key))
+    return left, document
+
+
+def _shared_set(sso: Settings, key: str, document: dict[str, Any], ttl: int) -> None:
+    alias = sso.cache_name
+    try:
+        caches[alias].set(key, {"fetched": time.time(), "document": document}, ttl)
+    except Exception as error:  # any fault of the cache only costs a request to Microsoft
+        log(
+            sso,
+            "WARNING",
+            "Django cache {!r} could not be written: {}",
+            alias,
+            type(error).__name__,
+        )
+        return
+    with _lock:
+        _shared_entries.add((alias, key))
 
 
 def _get_json(url: str, *, timeout: float, step: str) -> Any:
@@ -223,6 +376,11 @@ def _get_json(url: str, *, timeout: float, step: str) -> Any:
         response = http_client().get(url, timeout=timeout)
     except httpx.HTTPError as error:
         raise MicrosoftUnavailableError(f"{step}: {type(error).__name__}") from error
+    if step == "metadata" and response.status_code in (400, 404):
+        # Microsoft answers so for a tenant that does not exist: the authority is wrong.
+        raise ConfigurationError(
+            f"{step}: HTTP {response.status_code}, check MICROSOFT_SSO_AUTHORITY"
+        )
     if response.status_code != 200:
         raise MicrosoftUnavailableError(f"{step}: HTTP {response.status_code}")
     try:
