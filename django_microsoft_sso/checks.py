@@ -226,11 +226,20 @@ def check_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     return []
 
 
+def sibling_login_page() -> bool:
+    """Whether another provider app's login template, which draws our button too, is in use."""
+    from django.contrib.admin import site
+
+    from django_microsoft_sso.templatetags.microsoft_sso import is_sibling_login_template
+
+    return is_sibling_login_template(site.login_template)
+
+
 @register(Tags.templates)
 def check_app_order(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     names = [config.name for config in apps.get_app_configs()]
     admin, ours = "django.contrib.admin", "django_microsoft_sso"
-    if admin in names and names.index(admin) < names.index(ours):
+    if admin in names and names.index(admin) < names.index(ours) and not sibling_login_page():
         return [
             Warning(
                 "django.contrib.admin comes before django_microsoft_sso in INSTALLED_APPS, so "

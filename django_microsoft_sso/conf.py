@@ -3,7 +3,11 @@
 Two ways in:
 
 * ``conf.MICROSOFT_SSO_TEXT`` (module attribute) gives the raw value, as 7.x did and as sibling
-  packages (django-google-sso and friends) read it: a value, or a callable of the request.
+  packages (django-google-sso and friends) read it: a value, or a callable of the request. Three
+  attributes are made ready for those packages, which use them as they are:
+  ``conf.MICROSOFT_SSO_LOGO_URL`` is always a URL a browser can load (the shipped logo's when the
+  setting is unset), and ``conf.MICROSOFT_SSO_ADMIN_ENABLED`` / ``…_PAGES_ENABLED``, when unset,
+  give ``MICROSOFT_SSO_ENABLED`` (which they follow), never None.
 * ``conf.Settings(request)`` gives typed properties with request-callables already resolved.
   This is what the package itself uses.
 
@@ -103,7 +107,40 @@ def value(name: str, request: HttpRequest | None = None) -> Any:
     return setting
 
 
+def asset_url(path: str) -> str | None:
+    """A URL or absolute path as it is; anything else is a static file's path, made its URL."""
+    if path.startswith(("https://", "http://", "/")):
+        return path
+    from django.templatetags.static import static
+
+    try:
+        return static(path)
+    except ValueError:  # Not in the manifest of ManifestStaticFilesStorage.
+        return None
+
+
+def logo_url_for_siblings() -> Any:
+    """``MICROSOFT_SSO_LOGO_URL`` as other provider apps read it: a URL, never a static path.
+
+    Unset, it is the shipped logo's URL; a callable of the request stays one, its result made a URL.
+    """
+    setting = raw("MICROSOFT_SSO_LOGO_URL")
+    if callable(setting):
+        return lambda request: asset_url(str(setting(request) or DEFAULT_LOGO))
+    return asset_url(str(setting or DEFAULT_LOGO))
+
+
+# Unset, these follow MICROSOFT_SSO_ENABLED; a sibling app that sees None for one of them while
+# the other is set takes it as "off", so the module attribute gives the value it follows.
+_AREA_SWITCHES = frozenset({"MICROSOFT_SSO_ADMIN_ENABLED", "MICROSOFT_SSO_PAGES_ENABLED"})
+
+
 def __getattr__(name: str) -> Any:
+    if name == "MICROSOFT_SSO_LOGO_URL":
+        return logo_url_for_siblings()
+    if name in _AREA_SWITCHES:
+        switch = raw(name)
+        return raw("MICROSOFT_SSO_ENABLED") if switch is None else switch
     if name in DEFAULTS:
         return raw(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

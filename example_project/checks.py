@@ -21,7 +21,8 @@ def check_microsoft_sign_in_setup(app_configs: Any = None, **kwargs: Any) -> lis
                     "http://localhost:8000/microsoft_sso/callback/), then export "
                     "MICROSOFT_SSO_APPLICATION_ID, MICROSOFT_SSO_CLIENT_SECRET, "
                     "MICROSOFT_SSO_TENANT_ID and MICROSOFT_SSO_ALLOWABLE_DOMAINS before "
-                    "starting the example."
+                    "starting the example. With none of them set (and DJANGO_DEBUG on), the "
+                    "example runs its demo with the Microsoft emulator instead."
                 ),
                 id="example_project.W001",
             )

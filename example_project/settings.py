@@ -3,8 +3,8 @@ environment:
 
 | variable                          | meaning                                         | default                     |
 |-----------------------------------|-------------------------------------------------|-----------------------------|
-| MICROSOFT_SSO_APPLICATION_ID      | application (client) id of the app registration | unset: sign-in not set up   |
-| MICROSOFT_SSO_CLIENT_SECRET       | a client secret of that registration            | unset: sign-in not set up   |
+| MICROSOFT_SSO_APPLICATION_ID      | application (client) id of the app registration | unset: the demo (see below) |
+| MICROSOFT_SSO_CLIENT_SECRET       | a client secret of that registration            | unset: the demo             |
 | MICROSOFT_SSO_AUTHORITY           | the authority URL, used as given                |                             |
 | MICROSOFT_SSO_TENANT_ID           | or just the tenant id (or domain)               | neither: ``common``         |
 | MICROSOFT_SSO_ALLOWABLE_DOMAINS   | e-mail domains that may sign in, comma-separated | none                       |
@@ -12,6 +12,10 @@ environment:
 | DJANGO_DEBUG                      | true / false                                    | true                        |
 | DJANGO_SECRET_KEY                 | required when DJANGO_DEBUG is false             | a development-only key      |
 | DJANGO_ALLOWED_HOSTS              | comma-separated                                 | localhost,127.0.0.1,[::1]   |
+
+The demo: when none of the four MICROSOFT_SSO_ variables of the app registration above is set
+and DEBUG is on, people sign in through a Microsoft emulator that ``manage.py runserver`` starts,
+with the demo people of ``example_project/demo.py``. Setting any of them means the real Microsoft.
 """
 
 import os
@@ -61,8 +65,10 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    # Before django.contrib.staticfiles, so that its runserver (which starts the demo's
+    # emulator) is the one manage.py runs.
     "example_project",
+    "django.contrib.staticfiles",
 ]
 
 MIDDLEWARE = [
@@ -101,15 +107,38 @@ STATIC_URL = "/static/"
 # A page that needs login sends the browser to the admin's login page.
 LOGIN_URL = "admin:login"
 
-# Sign in with Microsoft.
-MICROSOFT_SSO_APPLICATION_ID = env_text("MICROSOFT_SSO_APPLICATION_ID")
-MICROSOFT_SSO_CLIENT_SECRET = env_text("MICROSOFT_SSO_CLIENT_SECRET")
-_tenant = env_text("MICROSOFT_SSO_TENANT_ID")
-MICROSOFT_SSO_AUTHORITY = env_text("MICROSOFT_SSO_AUTHORITY") or (
-    f"https://login.microsoftonline.com/{_tenant}" if _tenant else None
+# Sign in with Microsoft: the real one when the app registration is in the environment, else the
+# demo's emulator (never with DEBUG off: the emulator signs anyone in as anyone).
+app_registration_variables = (
+    "MICROSOFT_SSO_APPLICATION_ID",
+    "MICROSOFT_SSO_CLIENT_SECRET",
+    "MICROSOFT_SSO_TENANT_ID",
+    "MICROSOFT_SSO_AUTHORITY",
 )
-MICROSOFT_SSO_ALLOWABLE_DOMAINS = env_list("MICROSOFT_SSO_ALLOWABLE_DOMAINS")
-MICROSOFT_SSO_SUPERUSER_LIST = env_list("MICROSOFT_SSO_SUPERUSER_LIST")
+EXAMPLE_USES_EMULATOR = DEBUG and not any(env_text(name) for name in app_registration_variables)
+
+if EXAMPLE_USES_EMULATOR:
+    from example_project import demo
+
+    MICROSOFT_SSO_APPLICATION_ID = demo.CLIENT_ID
+    MICROSOFT_SSO_CLIENT_SECRET = demo.CLIENT_SECRET
+    MICROSOFT_SSO_AUTHORITY = demo.AUTHORITY
+    MICROSOFT_SSO_ALLOWED_TENANTS = demo.ALLOWED_TENANTS
+    MICROSOFT_SSO_ALLOWABLE_DOMAINS = demo.ALLOWABLE_DOMAINS
+    MICROSOFT_SSO_SUPERUSER_LIST = demo.SUPERUSER_LIST
+    # The package's HTTP client reaches the emulator at MICROSOFT_SSO_EMULATOR_URL.
+    MICROSOFT_SSO_HTTP_TRANSPORT = "django_microsoft_sso.testing.emulator.transport"
+    # Signing out passes through the emulator's sign-out page, as it would through Microsoft's.
+    MICROSOFT_SSO_SLO_ENABLED = True
+else:
+    MICROSOFT_SSO_APPLICATION_ID = env_text("MICROSOFT_SSO_APPLICATION_ID")
+    MICROSOFT_SSO_CLIENT_SECRET = env_text("MICROSOFT_SSO_CLIENT_SECRET")
+    _tenant = env_text("MICROSOFT_SSO_TENANT_ID")
+    MICROSOFT_SSO_AUTHORITY = env_text("MICROSOFT_SSO_AUTHORITY") or (
+        f"https://login.microsoftonline.com/{_tenant}" if _tenant else None
+    )
+    MICROSOFT_SSO_ALLOWABLE_DOMAINS = env_list("MICROSOFT_SSO_ALLOWABLE_DOMAINS")
+    MICROSOFT_SSO_SUPERUSER_LIST = env_list("MICROSOFT_SSO_SUPERUSER_LIST")
 MICROSOFT_SSO_NEXT_URL = "home"
 MICROSOFT_SSO_LOGOUT_REDIRECT_PATH = "home"
 

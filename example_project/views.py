@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -7,7 +8,12 @@ from django_microsoft_sso.models import MicrosoftSSOUser
 
 def home(request: HttpRequest) -> HttpResponse:
     """Anyone may look: the page says who is signed in and offers to sign in or out."""
-    return render(request, "example_project/home.html")
+    context = {}
+    if getattr(settings, "EXAMPLE_USES_EMULATOR", False):
+        from example_project.demo import PEOPLE
+
+        context["demo_people"] = PEOPLE
+    return render(request, "example_project/home.html", context)
 
 
 @login_required

@@ -66,12 +66,80 @@ def test_every_setting_has_its_documented_default():
     assert conf.DEFAULTS == SEVEN_X_DEFAULTS | NEW_DEFAULTS
 
 
-@pytest.mark.parametrize("name", sorted(SEVEN_X_DEFAULTS | NEW_DEFAULTS))
+# Module attributes that other provider apps use as they are: tested on their own below.
+READY_FOR_SIBLINGS = {
+    "MICROSOFT_SSO_LOGO_URL",
+    "MICROSOFT_SSO_ADMIN_ENABLED",
+    "MICROSOFT_SSO_PAGES_ENABLED",
+}
+
+
+@pytest.mark.parametrize(
+    "name", sorted((SEVEN_X_DEFAULTS | NEW_DEFAULTS).keys() - READY_FOR_SIBLINGS)
+)
 def test_unset_setting_reads_as_its_default(settings, name):
     if hasattr(settings, name):
         delattr(settings, name)
 
     assert getattr(conf, name) == conf.DEFAULTS[name]
+
+
+# -- the attributes other provider apps read ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["MICROSOFT_SSO_ADMIN_ENABLED", "MICROSOFT_SSO_PAGES_ENABLED"])
+@pytest.mark.parametrize("enabled", [True, False, len])
+def test_unset_area_switch_attribute_is_what_it_follows(settings, name, enabled):
+    if hasattr(settings, name):
+        delattr(settings, name)
+    settings.MICROSOFT_SSO_ENABLED = enabled
+
+    assert conf.DEFAULTS[name] is None
+    assert getattr(conf, name) is enabled
+
+
+@pytest.mark.parametrize("name", ["MICROSOFT_SSO_ADMIN_ENABLED", "MICROSOFT_SSO_PAGES_ENABLED"])
+def test_set_area_switch_attribute_is_the_setting(settings, name):
+    settings.MICROSOFT_SSO_ENABLED = True
+    setattr(settings, name, False)
+
+    assert getattr(conf, name) is False
+
+
+def test_unset_logo_url_attribute_is_the_shipped_logo(settings):
+    if hasattr(settings, "MICROSOFT_SSO_LOGO_URL"):
+        del settings.MICROSOFT_SSO_LOGO_URL
+
+    assert conf.MICROSOFT_SSO_LOGO_URL == "/static/django_microsoft_sso/microsoft_logo.svg"
+    assert conf.Settings().logo_url is None
+
+
+@pytest.mark.parametrize(
+    ("setting", "attribute"),
+    [
+        ("https://intranet.contoso.com/logo.png", "https://intranet.contoso.com/logo.png"),
+        ("/branding/contoso.svg", "/branding/contoso.svg"),
+        ("branding/contoso.svg", "/static/branding/contoso.svg"),
+    ],
+)
+def test_logo_url_attribute_is_a_url(settings, setting, attribute):
+    settings.MICROSOFT_SSO_LOGO_URL = setting
+
+    assert attribute == conf.MICROSOFT_SSO_LOGO_URL
+    assert conf.Settings().logo_url == setting
+
+
+@pytest.mark.parametrize(
+    ("returned", "url"),
+    [
+        ("branding/app.example.com.svg", "/static/branding/app.example.com.svg"),
+        (None, "/static/django_microsoft_sso/microsoft_logo.svg"),
+    ],
+)
+def test_logo_url_callable_stays_a_callable_that_gives_a_url(settings, returned, url):
+    settings.MICROSOFT_SSO_LOGO_URL = lambda request: returned
+
+    assert conf.MICROSOFT_SSO_LOGO_URL(RequestFactory().get("/")) == url
 
 
 def test_module_attribute_reads_the_setting_live(settings):

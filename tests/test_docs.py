@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 import django_microsoft_sso
 from django_microsoft_sso import conf
@@ -138,7 +139,7 @@ def examples_on_testing_page() -> dict[str, Callable[..., None]]:
     """The pytest functions shown in docs/testing.md."""
     examples = {}
     for block in python_blocks(DOCS / "testing.md"):
-        if "def test_" in block and "(TestCase)" not in block:
+        if "def test_" in block and "TestCase)" not in block:
             namespace: dict[str, Any] = {"__name__": "docs_testing"}
             exec(block, namespace)
             examples.update(
@@ -149,9 +150,17 @@ def examples_on_testing_page() -> dict[str, Callable[..., None]]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(examples_on_testing_page()))
-def test_testing_page_example_passes(name, documented_hook, client, microsoft, django_user_model):
+def test_testing_page_example_passes(
+    name, documented_hook, client, microsoft, microsoft_user, django_user_model, settings
+):
     example = examples_on_testing_page()[name]
-    fixtures = {"client": client, "microsoft": microsoft, "django_user_model": django_user_model}
+    fixtures = {
+        "client": client,
+        "microsoft": microsoft,
+        "microsoft_user": microsoft_user,
+        "django_user_model": django_user_model,
+        "settings": settings,
+    }
 
     example(**{parameter: fixtures[parameter] for parameter in signature(example).parameters})
 
@@ -177,13 +186,25 @@ def test_documented_hook_copies_the_profile_at_every_sign_in(
     )
 
 
-def _testing_page_testcase() -> type:
+def _testing_page_testcases() -> list[type]:
+    """The ``TestCase`` classes of docs/testing.md, in the project of the docs (the README's hook)."""
     namespace: dict[str, Any] = {}
     for block in python_blocks(DOCS / "testing.md"):
-        if "(TestCase)" in block:
+        if "TestCase)" in block:
             exec(block, namespace)
-    return next(item for name, item in namespace.items() if name.endswith("Tests"))
+    hook: dict[str, Any] = {}
+    exec(readme_hook(), hook)
+    in_documented_project = override_settings(
+        MICROSOFT_SSO_SCOPES=["User.Read"],
+        MICROSOFT_SSO_SAVE_ACCESS_TOKEN=True,
+        MICROSOFT_SSO_PRE_LOGIN_CALLBACK=hook["pre_login_user"],
+    )
+    return [
+        in_documented_project(item)
+        for name, item in namespace.items()
+        if name.endswith("Tests") and isinstance(item, type)
+    ]
 
 
-# The Django TestCase shown in docs/testing.md, collected and run as it is written.
-TestingPageTestCase = _testing_page_testcase()
+# The Django TestCases shown in docs/testing.md, collected and run as they are written.
+globals().update({f"TestingPage{case.__name__}": case for case in _testing_page_testcases()})

@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from django_microsoft_sso.testing import DEFAULT_TENANT_ID
+from django_microsoft_sso.testing import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_TENANT_ID,
+)
 from example_project import settings as example_settings
 
 MANAGE = Path(example_settings.BASE_DIR) / "manage.py"
@@ -173,12 +177,21 @@ def test_settings_come_from_environment():
     assert found["ALLOWED_HOSTS"] == "['sso.example.com', 'localhost']"
 
 
-def test_defaults_without_environment():
+def test_defaults_without_environment_are_the_demo():
     found = settings_of(manage("diffsettings", "--all"))
 
-    assert found["MICROSOFT_SSO_APPLICATION_ID"] == "None"
-    assert found["MICROSOFT_SSO_AUTHORITY"] == "None"
-    assert found["MICROSOFT_SSO_ALLOWABLE_DOMAINS"] == "[]"
+    assert found["EXAMPLE_USES_EMULATOR"] == "True"
+    assert found["MICROSOFT_SSO_APPLICATION_ID"] == f"'{DEFAULT_CLIENT_ID}'"
+    assert found["MICROSOFT_SSO_CLIENT_SECRET"] == f"'{DEFAULT_CLIENT_SECRET}'"
+    assert (
+        found["MICROSOFT_SSO_HTTP_TRANSPORT"]
+        == "'django_microsoft_sso.testing.emulator.transport'"
+    )
+    assert found["MICROSOFT_SSO_AUTHORITY"] == "'https://login.microsoftonline.com/organizations'"
+    assert found["MICROSOFT_SSO_ALLOWED_TENANTS"] == f"['{DEFAULT_TENANT_ID}']"
+    assert found["MICROSOFT_SSO_ALLOWABLE_DOMAINS"] == "['contoso.com']"
+    assert found["MICROSOFT_SSO_SUPERUSER_LIST"] == "['ada@contoso.com', 'noor@contoso.com']"
+    assert found["MICROSOFT_SSO_SLO_ENABLED"] == "True"
     assert found["DEBUG"] == "True"
     assert found["ALLOWED_HOSTS"] == "['localhost', '127.0.0.1', '[::1]']"
     assert f"'NAME': PosixPath('{MANAGE.with_name('db.sqlite3')}')" in found["DATABASES"]
@@ -212,8 +225,32 @@ def test_debug_flag_that_is_not_a_boolean_refuses_to_start():
     assert "DJANGO_DEBUG must be true or false, not 'maybe'." in result.stderr
 
 
-def test_starts_without_app_registration_and_says_what_to_set():
+def test_demo_passes_checks():
     result = manage("check")
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_any_app_registration_variable_means_the_real_microsoft():
+    found = settings_of(manage("diffsettings", "--all", MICROSOFT_SSO_TENANT_ID=DEFAULT_TENANT_ID))
+
+    assert found["EXAMPLE_USES_EMULATOR"] == "False"
+    assert found["MICROSOFT_SSO_APPLICATION_ID"] == "None"
+    assert "MICROSOFT_SSO_HTTP_TRANSPORT" not in found
+
+
+def test_production_mode_never_uses_the_emulator():
+    found = settings_of(
+        manage("diffsettings", "--all", DJANGO_DEBUG="false", DJANGO_SECRET_KEY="a-real-key")
+    )
+
+    assert found["EXAMPLE_USES_EMULATOR"] == "False"
+    assert found["MICROSOFT_SSO_APPLICATION_ID"] == "None"
+
+
+def test_starts_without_app_registration_and_says_what_to_set():
+    result = manage("check", MICROSOFT_SSO_TENANT_ID=DEFAULT_TENANT_ID)
 
     assert result.returncode == 0, result.stderr
     assert "(example_project.W001) Sign in with Microsoft is not set up" in result.stderr

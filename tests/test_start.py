@@ -149,6 +149,9 @@ def test_same_site_next_is_kept_with_its_query_string(client, microsoft, alice, 
         "/private/\x00",
         "/private/\u202e",
         "/private/?q=" + "a" * 2048,
+        # Relative paths would land relative to the callback's URL.
+        "null",
+        "private/",
     ],
 )
 def test_off_site_next_is_replaced_by_next_url(client, microsoft, alice, settings, next_url):

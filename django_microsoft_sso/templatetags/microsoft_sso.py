@@ -24,13 +24,13 @@ from urllib.parse import urlencode
 from django import template
 from django.apps import apps
 from django.http import HttpRequest
-from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, gettext_noop
 
 from django_microsoft_sso import conf
+from django_microsoft_sso.conf import asset_url
 
 register = template.Library()
 
@@ -62,16 +62,6 @@ def installed_provider_names() -> list[str]:
         if match:
             names.append(match.group(1))
     return names
-
-
-def asset_url(path: str) -> str | None:
-    """A URL or absolute path as it is; anything else is a static file's path."""
-    if path.startswith(("https://", "http://", "/")):
-        return path
-    try:
-        return static(path)
-    except ValueError:  # Not in the manifest of ManifestStaticFilesStorage.
-        return None
 
 
 def start_url(name: str, next_url: str | None) -> str | None:
@@ -184,6 +174,27 @@ def sso_stylesheets(providers: list[SSOProvider]) -> list[str]:
     urls = [asset_url(OUR_STYLESHEET)] if providers else []
     urls += [provider.stylesheet_url for provider in providers]
     return list(dict.fromkeys(url for url in urls if url))
+
+
+@register.simple_tag(takes_context=True)
+def sso_drawn_by_sibling(context: template.Context) -> bool:
+    """Whether another provider app's own login template renders this page.
+
+    Such an app sets ``admin.site.login_template`` to its ``<name>_sso/login.html``, which extends
+    ``admin/login.html`` (this package's, when it is found first) and draws every provider's
+    button itself, this package's included, through the contract. Drawing them here as well would
+    show each button twice.
+    """
+    return is_sibling_login_template(getattr(getattr(context, "template", None), "name", None))
+
+
+def is_sibling_login_template(template_name: str | None) -> bool:
+    """Whether ``template_name`` is another installed provider app's ``<name>_sso/login.html``."""
+    return any(
+        template_name == f"{name}_sso/login.html"
+        for name in installed_provider_names()
+        if name != OUR_NAME
+    )
 
 
 @register.simple_tag(takes_context=True)

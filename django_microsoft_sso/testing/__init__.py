@@ -13,6 +13,9 @@ request goes to it (through respx), and a request to any other host fails loudly
         response = microsoft.login(client, alice)      # a Django test client
         assert response.url == "/admin/"
 
+With pytest-django the ``microsoft`` and ``microsoft_user`` fixtures give you one (see
+``pytest_plugin``); with Django's ``TestCase``, ``FakeMicrosoftMixin`` or ``fake_microsoft()``.
+
 Install with ``pip install django-microsoft-sso[testing]`` (it brings respx).
 """
 
@@ -25,10 +28,11 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -36,6 +40,12 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from django_microsoft_sso import client as sso_client
+from django_microsoft_sso import conf
+
+if TYPE_CHECKING:
+    from unittest import TestCase as _TestCaseBase
+else:
+    _TestCaseBase = object
 
 DEFAULT_TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 OTHER_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
@@ -179,6 +189,9 @@ class FakeMicrosoft:
         self.tenant_domains = {"contoso.com": DEFAULT_TENANT_ID, **(tenant_domains or {})}
         self.signing_key = signing_key or default_signing_key()
         self.users: list[MicrosoftUser] = []
+        # Groups of the directory, by object id: their display names, for Graph's answers.
+        self.groups: dict[str, str] = {}
+        self._people_made = 0
         # Every HTTP request that reached the fake, by endpoint name; and the requests inside
         # each $batch, which are not HTTP requests of their own.
         self.calls: list[tuple[str, httpx.Request]] = []
@@ -195,6 +208,57 @@ class FakeMicrosoft:
         user = MicrosoftUser(user_principal_name, **fields)
         self.users.append(user)
         return user
+
+    def add_project_user(
+        self, user_principal_name: str | None = None, **fields: Any
+    ) -> MicrosoftUser:
+        """Add a person whom the project's current settings let sign in.
+
+        What is not given follows the settings: the tenant is the one the authority names (for
+        ``common`` or ``organizations``, the first of ``MICROSOFT_SSO_ALLOWED_TENANTS``), the
+        user principal name is ``person<n>@`` the first of ``MICROSOFT_SSO_ALLOWABLE_DOMAINS``,
+        and ``mail`` is the user principal name.
+        """
+        fields.setdefault("tenant_id", self.project_tenant_id())
+        if user_principal_name is None:
+            self._people_made += 1
+            user_principal_name = f"person{self._people_made}@{_project_domain()}"
+        fields.setdefault("mail", user_principal_name)
+        return self.add_user(user_principal_name, **fields)
+
+    def project_tenant_id(self) -> str:
+        """The tenant whose people the project's authority admits (``DEFAULT_TENANT_ID`` if any).
+
+        An authority that names a domain this fake does not know makes it a domain of
+        ``DEFAULT_TENANT_ID``, so that the fake can answer for it.
+        """
+        authority = conf.raw("MICROSOFT_SSO_AUTHORITY")
+        if not isinstance(authority, str) or not authority:
+            authority = sso_client.DEFAULT_AUTHORITY
+        tenant = sso_client.authority_tenant(authority)
+        if tenant in MULTI_TENANT:
+            allowed = conf.raw("MICROSOFT_SSO_ALLOWED_TENANTS")
+            listed = [str(t).lower() for t in allowed] if isinstance(allowed, list | tuple) else []
+            return next((t for t in listed if t != "*"), DEFAULT_TENANT_ID)
+        tenant_id = self._tenant_id(tenant)
+        if tenant_id is None:
+            self.tenant_domains[tenant] = tenant_id = DEFAULT_TENANT_ID
+        return tenant_id
+
+    def add_group(self, display_name: str, object_id: str | None = None) -> str:
+        """Add a group to the directory; return its object id, for ``MicrosoftUser.groups``."""
+        group_id = object_id or str(uuid.uuid4())
+        self.groups[group_id] = display_name
+        return group_id
+
+    def project_settings(self) -> dict[str, Any]:
+        """The settings that point a project at this fake: its credentials, no custom transport."""
+        return {
+            "MICROSOFT_SSO_APPLICATION_ID": self.client_id,
+            "MICROSOFT_SSO_CLIENT_SECRET": self.client_secret,
+            # A transport the project set (a proxy, the emulator) would take requests past the fake.
+            "MICROSOFT_SSO_HTTP_TRANSPORT": None,
+        }
 
     # -- the browser's side ---------------------------------------------------------------------
 
@@ -332,9 +396,10 @@ class FakeMicrosoft:
     def fail(self, endpoint: str, outcome: Outcome, times: int = 1) -> None:
         """Make the next ``times`` calls of ``endpoint`` end with ``outcome`` instead.
 
-        ``endpoint`` is one of instance, metadata, keys, token, me, photo, batch. ``outcome`` is
-        an ``httpx.Response``, an exception (class or instance, e.g. ``httpx.ConnectTimeout``)
-        or a function of the ``httpx.Request``.
+        ``endpoint`` is one of instance, metadata, keys, token, me, photo, groups (Graph's
+        ``memberOf``, ``transitiveMemberOf``, ``checkMemberGroups``, ``getMemberGroups``),
+        batch. ``outcome`` is an ``httpx.Response``, an exception (class or instance, e.g.
+        ``httpx.ConnectTimeout``) or a function of the ``httpx.Request``.
         """
         self._faults.setdefault(endpoint, []).extend([outcome] * times)
 
@@ -403,6 +468,16 @@ class FakeMicrosoft:
                 )
             ):
                 return "photo", self._photo
+            if method == "GET" and segments[1:3] in (
+                ["me", "memberOf"],
+                ["me", "transitiveMemberOf"],
+            ):
+                return "groups", self._member_of
+            if method == "POST" and segments[1:] in (
+                ["me", "checkMemberGroups"],
+                ["me", "getMemberGroups"],
+            ):
+                return "groups", self._member_groups
             return "graph_other", self._graph_not_found
         if method == "GET" and segments[1:] == ["discovery", "instance"]:
             return "instance", self._instance_discovery
@@ -663,6 +738,47 @@ class FakeMicrosoft:
         content_type = "image/png" if user.photo.startswith(b"\x89PNG") else "image/jpeg"
         return httpx.Response(200, content=user.photo, headers={"Content-Type": content_type})
 
+    def _member_of(self, request: httpx.Request) -> httpx.Response:
+        """``/me/memberOf`` and ``/me/transitiveMemberOf``: the person's groups, on one page."""
+        user = self._graph_user(request)
+        if isinstance(user, httpx.Response):
+            return user
+        groups: list[dict[str, Any]] = [
+            {
+                "@odata.type": "#microsoft.graph.group",
+                "id": group_id,
+                "displayName": self.groups.get(group_id),
+                "securityEnabled": True,
+                "mailEnabled": False,
+            }
+            for group_id in user.groups
+        ]
+        select = request.url.params.get("$select")
+        if select:
+            names = {"@odata.type", *(name.strip() for name in select.split(","))}
+            groups = [{k: v for k, v in group.items() if k in names} for group in groups]
+        context = f"https://{self.graph_host}/v1.0/$metadata#directoryObjects"
+        return httpx.Response(200, json={"@odata.context": context, "value": groups})
+
+    def _member_groups(self, request: httpx.Request) -> httpx.Response:
+        """``checkMemberGroups`` (which of ``groupIds``) and ``getMemberGroups`` (all)."""
+        user = self._graph_user(request)
+        if isinstance(user, httpx.Response):
+            return user
+        try:
+            body = json.loads(request.content or b"{}")
+        except ValueError:
+            return _graph_error(400, "BadRequest", "Invalid JSON body.")
+        if request.url.path.endswith("/checkMemberGroups"):
+            asked = body.get("groupIds") if isinstance(body, dict) else None
+            if not isinstance(asked, list):
+                return _graph_error(400, "BadRequest", "groupIds is required.")
+            found = [group_id for group_id in asked if group_id in user.groups]
+        else:
+            found = list(user.groups)
+        context = f"https://{self.graph_host}/v1.0/$metadata#Collection(Edm.String)"
+        return httpx.Response(200, json={"@odata.context": context, "value": found})
+
     def _batch(self, request: httpx.Request) -> httpx.Response:
         try:
             items = json.loads(request.content)["requests"]
@@ -712,6 +828,53 @@ class FakeMicrosoft:
         )
 
 
+def _project_domain() -> str:
+    """A domain the project's ``MICROSOFT_SSO_ALLOWABLE_DOMAINS`` admits (contoso.com if any)."""
+    patterns = conf.raw("MICROSOFT_SSO_ALLOWABLE_DOMAINS")
+    for pattern in patterns if isinstance(patterns, list | tuple) else []:
+        pattern = str(pattern).strip().rstrip(".").lower()
+        if pattern.startswith("*."):
+            return "people." + pattern[2:]
+        if pattern and pattern != "*":
+            return pattern
+    return "contoso.com"
+
+
+@contextmanager
+def fake_microsoft(**options: Any) -> Iterator[FakeMicrosoft]:
+    """Run a ``FakeMicrosoft(**options)`` with the project's settings pointed at it.
+
+    For any test: ``with fake_microsoft() as microsoft: microsoft.login(self.client, ...)``.
+    """
+    from django.test import override_settings
+
+    fake = FakeMicrosoft(**options)
+    with override_settings(**fake.project_settings()), fake:
+        yield fake
+
+
+class FakeMicrosoftMixin(_TestCaseBase):
+    """For Django's ``TestCase`` (or any ``unittest.TestCase``): ``self.microsoft`` in every test.
+
+        class SignInTests(FakeMicrosoftMixin, TestCase):
+            def test_alice_signs_in(self):
+                alice = self.microsoft.add_project_user("alice@contoso.com")
+                response = self.microsoft.login(self.client, alice, next="/private/")
+                self.assertRedirects(response, "/private/", fetch_redirect_response=False)
+
+    ``fake_microsoft_options`` are passed to ``FakeMicrosoft``.
+    """
+
+    fake_microsoft_options: dict[str, Any] = {}
+    microsoft: FakeMicrosoft
+
+    def setUp(self) -> None:
+        super().setUp()
+        running = fake_microsoft(**self.fake_microsoft_options)
+        self.microsoft = running.__enter__()
+        self.addCleanup(running.__exit__, None, None, None)
+
+
 def _aad_error(status: int, error: str, description: str, code: int) -> httpx.Response:
     return httpx.Response(
         status,
@@ -749,5 +912,7 @@ __all__ = [
     "AuthorizationAnswer",
     "FakeMicrosoft",
     "FakeMicrosoftError",
+    "FakeMicrosoftMixin",
     "MicrosoftUser",
+    "fake_microsoft",
 ]

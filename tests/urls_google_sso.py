@@ -1,0 +1,10 @@
+"""The test URLs plus those of django-google-sso (tests/settings_google_sso.py)."""
+
+from django.urls import include, path
+
+from tests.urls import urlpatterns as test_urlpatterns
+
+urlpatterns = [
+    *test_urlpatterns,
+    path("google_sso/", include("django_google_sso.urls", namespace="django_google_sso")),
+]
