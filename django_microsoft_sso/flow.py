@@ -400,6 +400,7 @@ class LoginFlow:
         if isinstance(login_hint, str) and len(login_hint) < 4096:
             session[LOGIN_HINT_SESSION_KEY] = login_hint
         session.set_expiry(self.sso.session_cookie_age)
+        self.remember_microsoft_session(identity)
         return user  # type: ignore[no-any-return]
 
     def account_error(self, error: Exception) -> LoginError:
@@ -419,3 +420,45 @@ class LoginFlow:
         from django.conf import settings
 
         return str(settings.AUTHENTICATION_BACKENDS[0])
+
+    def remember_microsoft_session(self, identity: MicrosoftIdentity) -> None:
+        """Note which Django session Microsoft's session ``sid`` signed in, for front-channel logout."""
+        sid, issuer = identity.claims.get("sid"), identity.claims.get("iss")
+        session_key = self.request.session.session_key
+        if not (isinstance(sid, str) and isinstance(issuer, str) and session_key):
+            return
+        try:
+            caches[self.sso.cache_name].set(
+                microsoft_session_cache_key(issuer, sid),
+                session_key,
+                self.sso.session_cookie_age,
+            )
+        except Exception as error:  # a broken cache costs front-channel logout, not the sign-in
+            log(
+                self.sso,
+                "WARNING",
+                "Front-channel logout not armed: cache {}",
+                type(error).__name__,
+            )
+
+
+def microsoft_session_cache_key(issuer: str, sid: str) -> str:
+    digest = hashlib.sha256(f"{issuer}\n{sid}".encode()).hexdigest()
+    return f"{CACHE_KEY_PREFIX}sid:{digest}"
+
+
+def end_microsoft_session(sso: Settings, issuer: str, sid: str) -> bool:
+    """End the Django session that Microsoft's session ``sid`` of ``issuer`` signed in, if any."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    cache = caches[sso.cache_name]
+    key = microsoft_session_cache_key(issuer, sid)
+    session_key = cache.get(key)
+    if not isinstance(session_key, str):
+        return False
+    cache.delete(key)
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    store.delete(session_key)
+    return True

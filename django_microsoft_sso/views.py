@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import (
     require_GET,
@@ -23,7 +24,12 @@ from django.views.decorators.http import (
 from django_microsoft_sso import client
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import LoginError
-from django_microsoft_sso.flow import LOGIN_HINT_SESSION_KEY, LoginFlow, resolve_setting_url
+from django_microsoft_sso.flow import (
+    LOGIN_HINT_SESSION_KEY,
+    LoginFlow,
+    end_microsoft_session,
+    resolve_setting_url,
+)
 from django_microsoft_sso.logs import log
 from django_microsoft_sso.models import MicrosoftSSOUser
 
@@ -84,6 +90,24 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 # The name 7.x documented for projects that route their own logout URL to it.
 microsoft_slo_view = logout_view
+
+
+@never_cache
+@xframe_options_exempt  # Microsoft loads it in a hidden iframe of its sign-out page.
+@require_GET
+def front_channel_logout(request: HttpRequest) -> HttpResponse:
+    """Microsoft's front-channel logout: end the Django session its ``sid`` signed in.
+
+    Register this URL as the app's front-channel logout URL in Entra. Only the session that the
+    given Microsoft session (``sid``, of issuer ``iss``) signed in ends; nothing else happens.
+    """
+    sid, issuer = request.GET.get("sid", ""), request.GET.get("iss", "")
+    if not sid or not issuer or len(sid) > 256 or len(issuer) > 512:
+        return HttpResponse(status=400)
+    sso = Settings(request)
+    if end_microsoft_session(sso, issuer, sid):
+        log(sso, "INFO", "Microsoft ended a session: its Django session was logged out")
+    return HttpResponse(b"", content_type="text/plain")
 
 
 # Picture formats served, by their first bytes; anything else is treated as no picture.
