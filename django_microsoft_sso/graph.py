@@ -27,7 +27,12 @@ PROFILE_FIELDS = (
 )
 PHOTO_SIZE = "96x96"
 # Image signatures accepted as a picture: JPEG, PNG, GIF, WebP (RIFF…WEBP).
-_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+_IMAGE_TYPES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
 # Beyond the picture, a batch answer for one person is a few kilobytes; this leaves room for
 # absurdly long fields (cut to the columns later) while the memory a sign-in uses stays bounded.
 _BATCH_OVERHEAD_BYTES = 1024 * 1024
@@ -123,14 +128,19 @@ def _picture(answer: dict[str, Any], max_bytes: int) -> bytes | None:
         picture = base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
         return None
-    if len(picture) > max_bytes or not is_image(picture):
+    if len(picture) > max_bytes or image_type(picture) is None:
         return None
     return picture
 
 
-def is_image(data: bytes) -> bool:
-    """True when ``data`` starts like a JPEG, PNG, GIF or WebP file."""
-    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+def image_type(data: bytes) -> str | None:
+    """The content type of ``data`` by its first bytes: PNG, JPEG, GIF or WebP; else None."""
+    for magic, content_type in _IMAGE_TYPES:
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 class _AnswerTooLargeError(GraphError):

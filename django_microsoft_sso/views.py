@@ -21,7 +21,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from django_microsoft_sso import client
+from django_microsoft_sso import client, graph
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import LoginError
 from django_microsoft_sso.flow import (
@@ -110,25 +110,6 @@ def front_channel_logout(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"", content_type="text/plain")
 
 
-# Picture formats served, by their first bytes; anything else is treated as no picture.
-PICTURE_TYPES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
-
-
-def picture_content_type(data: bytes) -> str | None:
-    """The image type of ``data`` by its magic bytes: PNG, JPEG, GIF or WebP; else None."""
-    for magic, content_type in PICTURE_TYPES:
-        if data.startswith(magic):
-            return content_type
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def may_see_picture(request: HttpRequest, owner_pk: object) -> bool:
     """The person themselves, or active staff who may view users or Microsoft identities."""
     viewer = request.user
@@ -161,7 +142,7 @@ def picture(request: HttpRequest, user_pk: str) -> HttpResponse:
         .first()
     )
     data = bytes(raw) if raw else b""
-    content_type = picture_content_type(data)
+    content_type = graph.image_type(data)
     if content_type is None:
         raise Http404
     etag = f'"{hashlib.sha256(data).hexdigest()}"'
