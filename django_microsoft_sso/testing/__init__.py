@@ -196,6 +196,8 @@ class FakeMicrosoft:
         # each $batch, which are not HTTP requests of their own.
         self.calls: list[tuple[str, httpx.Request]] = []
         self.batch_calls: list[tuple[str, httpx.Request]] = []
+        # Every answer of the token endpoint that gave tokens (access, refresh and id token).
+        self.issued_tokens: list[dict[str, Any]] = []
         self._grants: dict[str, _Grant] = {}
         self._access_tokens: dict[str, tuple[MicrosoftUser, float]] = {}
         self._faults: dict[str, list[Outcome]] = {}
@@ -651,6 +653,7 @@ class FakeMicrosoft:
         }
         if grant.id_token == "":
             del body["id_token"]
+        self.issued_tokens.append(body)
         return httpx.Response(200, json=body)
 
     def _id_token(self, grant: _Grant) -> str:

@@ -179,19 +179,6 @@ def served(settings, monkeypatch):
         sso_client.clear_caches()
 
 
-def record_token_answers(microsoft):
-    """Keep what the token endpoint answers (access, refresh and id tokens), to look for them."""
-    answers = []
-
-    def answer_and_record(request):
-        response = microsoft.handle(request)
-        answers.append(response.json())
-        return response
-
-    microsoft.fail("token", answer_and_record)
-    return answers
-
-
 def tokens_in(answers):
     return [
         answer[name]
@@ -228,7 +215,7 @@ def test_a_whole_sign_in_at_debug_level_logs_no_secret_code_verifier_or_token(
 ):
     fake = served.fake
     alice = fake.add_user("alice@contoso.com", mail="alice@contoso.com")
-    answers = record_token_answers(fake)
+    answers = fake.issued_tokens
 
     response, code = sign_in_through_the_emulator(client, served, alice)
 
