@@ -34,7 +34,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from django_microsoft_sso.models import MicrosoftSSOUser
+from django_microsoft_sso.models import GroupMapping, MicrosoftSSOUser
 
 if TYPE_CHECKING:
     InlineBase = admin.StackedInline[MicrosoftSSOUser, Any]
@@ -119,3 +119,20 @@ class MicrosoftSSOUserAdmin(ModelAdminBase):
         self, request: HttpRequest, obj: MicrosoftSSOUser | None = None
     ) -> bool:
         return False
+
+
+if TYPE_CHECKING:
+    GroupMappingAdminBase = admin.ModelAdmin[GroupMapping]
+else:
+    GroupMappingAdminBase = admin.ModelAdmin
+
+
+@admin.register(GroupMapping)
+class GroupMappingAdmin(GroupMappingAdminBase):
+    """Entra groups and app roles and what they grant, read at each sign-in (see docs/groups.md)."""
+
+    list_display = ("source", "kind", "django_group", "is_staff", "is_superuser")
+    list_filter = ("kind", "is_staff", "is_superuser")
+    list_select_related = ("django_group",)
+    search_fields = ("source", "django_group__name")
+    fields = ("kind", "source", "django_group", "is_staff", "is_superuser")

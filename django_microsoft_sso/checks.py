@@ -16,6 +16,13 @@
 | django_microsoft_sso.W003   | form_post state in a per-process (locmem) cache              |
 | django_microsoft_sso.E010   | the Microsoft emulator configured outside DEBUG and tests    |
 | django_microsoft_sso.W004   | django.contrib.admin listed before django_microsoft_sso      |
+| django_microsoft_sso.W005   | SAVE_ACCESS_TOKEN with a signed-cookie session               |
+| django_microsoft_sso.E011   | GROUPS_MAP / ROLES_MAP not a dict of id → name(s)            |
+| django_microsoft_sso.E012   | GROUPS_MAP / ROLES_MAP grants an unknown flag (is_…)         |
+| django_microsoft_sso.E013   | MICROSOFT_SSO_CLOUD invalid, or the authority not of the cloud |
+| django_microsoft_sso.E014   | certificate does not load, or both/neither secret and cert   |
+| django_microsoft_sso.E015   | SESSION_FOLLOWS_TOKEN with a signed-cookie session           |
+| django_microsoft_sso.E016   | SESSION_FOLLOWS_TOKEN without its middleware, or misplaced   |
 
 Settings given as callables of the request cannot be judged without a request and are skipped.
 """
@@ -32,7 +39,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch
 
-from django_microsoft_sso import conf, hooks
+from django_microsoft_sso import clouds, conf, hooks
 from django_microsoft_sso.client import MULTI_TENANT_NAMES, authority_tenant
 
 ID = "django_microsoft_sso.{}"
@@ -51,11 +58,14 @@ def _static(name: str) -> tuple[bool, Any]:
 @register(Tags.security)
 def check_credentials(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     found: list[CheckMessage] = []
+    certificate_plain, certificate = _static("MICROSOFT_SSO_CERTIFICATE")
     for name, check_id in (
         ("MICROSOFT_SSO_APPLICATION_ID", "E001"),
         ("MICROSOFT_SSO_CLIENT_SECRET", "E002"),
     ):
         plain, value = _static(name)
+        if check_id == "E002" and (certificate or not certificate_plain):
+            continue  # a certificate is the credentials (E014 judges it)
         if plain and not value:
             found.append(
                 Error(
@@ -76,6 +86,56 @@ def check_credentials(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
                     "or msal.authority.AuthorityBuilder.",
                     obj="MICROSOFT_SSO_AUTHORITY",
                     id=ID.format("E003"),
+                )
+            )
+    return found
+
+
+@register(Tags.security)
+def check_cloud_and_certificate(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    found: list[CheckMessage] = []
+    plain_cloud, cloud_value = _static("MICROSOFT_SSO_CLOUD")
+    plain_authority, authority = _static("MICROSOFT_SSO_AUTHORITY")
+    if plain_cloud:
+        problem = None
+        try:
+            chosen = clouds.parse_cloud(cloud_value)
+        except ValueError as error:
+            problem = f"MICROSOFT_SSO_CLOUD = {cloud_value!r}: {error}."
+        else:
+            if plain_authority and authority is not None:
+                reason = clouds.authority_error(str(authority), chosen)
+                if reason is not None:
+                    problem = f"MICROSOFT_SSO_AUTHORITY: {reason}."
+        if problem:
+            found.append(
+                Error(
+                    problem,
+                    hint='Set MICROSOFT_SSO_CLOUD to "global", "usgov", "china" or '
+                    '{"login": <host>, "graph": <host>}, and the authority on its sign-in host.',
+                    obj="MICROSOFT_SSO_CLOUD",
+                    id=ID.format("E013"),
+                )
+            )
+    plain_cert, certificate = _static("MICROSOFT_SSO_CERTIFICATE")
+    plain_secret, secret = _static("MICROSOFT_SSO_CLIENT_SECRET")
+    if plain_cert and certificate:
+        problem = None
+        if plain_secret and secret:
+            problem = "MICROSOFT_SSO_CLIENT_SECRET and MICROSOFT_SSO_CERTIFICATE are both set."
+        else:
+            try:
+                clouds.parse_certificate(certificate)
+            except ValueError as error:
+                problem = f"MICROSOFT_SSO_CERTIFICATE: {error}."
+        if problem:
+            found.append(
+                Error(
+                    problem,
+                    hint="Give one credential: the client secret, or the certificate's private "
+                    "key and the thumbprint Entra shows for it (see docs/credentials.md).",
+                    obj="MICROSOFT_SSO_CERTIFICATE",
+                    id=ID.format("E014"),
                 )
             )
     return found
@@ -271,3 +331,92 @@ def check_emulator(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             id=ID.format("E010"),
         )
     ]
+
+
+SESSION_MIDDLEWARE = "django_microsoft_sso.middleware.SessionFollowsTokenMiddleware"
+
+
+@register(Tags.security)
+def check_session_tokens(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from django_microsoft_sso.sessions import COOKIE_SESSION_ENGINE
+
+    found: list[CheckMessage] = []
+    cookie_sessions = getattr(settings, "SESSION_ENGINE", "") == COOKIE_SESSION_ENGINE
+    plain_follows, follows = _static("MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN")
+    plain_save, save = _static("MICROSOFT_SSO_SAVE_ACCESS_TOKEN")
+    if cookie_sessions and plain_follows and follows:
+        found.append(
+            Error(
+                "MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN needs the refresh token, which is never "
+                "kept in a session stored in a cookie (SESSION_ENGINE).",
+                hint="Use a server-side session engine (database, cache or cached_db).",
+                obj="SESSION_ENGINE",
+                id=ID.format("E015"),
+            )
+        )
+    elif cookie_sessions and plain_save and save:
+        # 7.x projects may run this way: warn, do not stop them from starting.
+        found.append(
+            Warning(
+                "MICROSOFT_SSO_SAVE_ACCESS_TOKEN keeps the access token in a session stored in a "
+                "cookie the browser can read, and it cannot be renewed there.",
+                hint="Use a server-side session engine (database, cache or cached_db).",
+                obj="SESSION_ENGINE",
+                id=ID.format("W005"),
+            )
+        )
+    plain, follows = _static("MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN")
+    if plain and follows:
+        middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+        needed = [
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+        ]
+        if SESSION_MIDDLEWARE not in middleware or any(
+            name in middleware and middleware.index(name) > middleware.index(SESSION_MIDDLEWARE)
+            for name in needed
+        ):
+            found.append(
+                Error(
+                    "MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN is on, but its middleware is not in "
+                    "MIDDLEWARE after SessionMiddleware and AuthenticationMiddleware.",
+                    hint=f"Add {SESSION_MIDDLEWARE!r} to MIDDLEWARE after "
+                    "AuthenticationMiddleware.",
+                    obj="MIDDLEWARE",
+                    id=ID.format("E016"),
+                )
+            )
+    return found
+
+
+@register()
+def check_group_maps(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from django_microsoft_sso.groups import FLAGS, map_errors, unknown_flags
+
+    found: list[CheckMessage] = []
+    for name in ("MICROSOFT_SSO_GROUPS_MAP", "MICROSOFT_SSO_ROLES_MAP"):
+        setting = conf.raw(name)
+        if callable(setting):
+            continue
+        problems = map_errors(setting)
+        if problems:
+            found.append(
+                Error(
+                    f"{name} is malformed: {'; '.join(problems[:3])}.",
+                    hint='Map each Entra group id (or app role) to a Django group name, "is_staff", '
+                    '"is_superuser", or a list of them: {"<id>": ["Editors", "is_staff"]}.',
+                    obj=name,
+                    id=ID.format("E011"),
+                )
+            )
+        for flag in unknown_flags(setting):
+            found.append(
+                Error(
+                    f"{name} grants {flag!r}, which is no flag this package sets.",
+                    hint=f"Use one of {', '.join(FLAGS)}; a Django group's name must not start "
+                    'with "is_".',
+                    obj=name,
+                    id=ID.format("E012"),
+                )
+            )
+    return found

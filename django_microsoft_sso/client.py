@@ -24,7 +24,7 @@ from django.core.cache import caches
 from jwt import PyJWK, PyJWKSet
 from jwt.exceptions import PyJWKSetError
 
-from django_microsoft_sso import __version__, conf, hooks
+from django_microsoft_sso import __version__, clouds, conf, hooks
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import (
     ConfigurationError,
@@ -113,7 +113,14 @@ class _DiscardingTokenCache(msal.TokenCache):  # type: ignore[misc]
 
 
 def authority_url(sso: Settings) -> str:
-    return sso.authority or DEFAULT_AUTHORITY
+    """The authority: ``MICROSOFT_SSO_AUTHORITY``, or ``common`` on the cloud's sign-in host."""
+    chosen = clouds.cloud(sso)
+    if not sso.authority:
+        return chosen.default_authority
+    problem = clouds.authority_error(sso.authority, chosen)
+    if problem is not None:
+        raise ConfigurationError(f"MICROSOFT_SSO_AUTHORITY: {problem}")
+    return sso.authority
 
 
 def authority_tenant(authority: str) -> str:
@@ -155,6 +162,14 @@ class _MsalHttpClient:
         return self._http.get(url, **kwargs)
 
     def post(self, url: str, **kwargs: Any) -> Any:
+        data = kwargs.get("data")
+        if isinstance(data, dict):
+            # msal gives the signed client assertion as bytes, which requests would send as
+            # they are; httpx would send their repr (b'...').
+            kwargs["data"] = {
+                name: value.decode() if isinstance(value, bytes) else value
+                for name, value in data.items()
+            }
         return self._http.post(url, **kwargs)
 
     def close(self) -> None:
@@ -163,13 +178,11 @@ class _MsalHttpClient:
 
 def msal_app(sso: Settings) -> msal.ConfidentialClientApplication:
     """The msal application for these credentials, built once per process."""
-    if not sso.application_id or not sso.client_secret:
-        raise ConfigurationError(
-            "MICROSOFT_SSO_APPLICATION_ID and MICROSOFT_SSO_CLIENT_SECRET must both be set."
-        )
+    if not sso.application_id:
+        raise ConfigurationError("MICROSOFT_SSO_APPLICATION_ID must be set.")
+    credential, credential_digest = clouds.client_credential(sso)
     authority = authority_url(sso)
-    secret_digest = hashlib.sha256(sso.client_secret.encode()).hexdigest()
-    key = (sso.application_id, secret_digest, authority)
+    key = (sso.application_id, credential_digest, authority)
     app = _apps.get(key)
     if app is None:
         metadata = tenant_metadata(sso)
@@ -178,10 +191,13 @@ def msal_app(sso: Settings) -> msal.ConfidentialClientApplication:
             "discovery",
             lambda: msal.ConfidentialClientApplication(
                 sso.application_id,
-                client_credential=sso.client_secret,
+                client_credential=credential,
                 authority=authority,
                 http_client=http,
                 token_cache=_DiscardingTokenCache(),
+                # Hosts a project names itself are not in Microsoft's instance list: msal
+                # would ask the global cloud about them.
+                instance_discovery=clouds.cloud(sso) in clouds.CLOUDS.values(),
             ),
         )
         with _lock:
@@ -428,4 +444,25 @@ def redeem_code(
         raise TokenError(error.detail) from error
     if not isinstance(result, dict):
         raise MicrosoftUnavailableError("token: answer is not a JSON object")
+    return result
+
+
+def refresh_tokens(sso: Settings, refresh_token: str) -> dict[str, Any]:
+    """Redeem a refresh token for a new access token (one request).
+
+    The answer is msal's: tokens, or ``error``/``error_codes`` when Microsoft refuses the grant
+    (revoked sessions, a disabled account). A network fault raises ``MicrosoftUnavailableError``.
+    """
+    app = msal_app(sso)
+    try:
+        result: dict[str, Any] = _call_microsoft(
+            "refresh",
+            lambda: app.acquire_token_by_refresh_token(refresh_token, scopes=list(sso.scopes)),
+        )
+    except ConfigurationError as error:
+        raise TokenError(error.detail) from error
+    except (IndexError, AttributeError, TypeError) as error:
+        raise TokenError("refresh: answer does not decode") from error
+    if not isinstance(result, dict):
+        raise MicrosoftUnavailableError("refresh: answer is not a JSON object")
     return result

@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "MICROSOFT_SSO_APPLICATION_ID": None,
     "MICROSOFT_SSO_CLIENT_SECRET": None,
     "MICROSOFT_SSO_AUTHORITY": None,
+    "MICROSOFT_SSO_CLOUD": "global",
+    "MICROSOFT_SSO_CERTIFICATE": None,
     "MICROSOFT_SSO_SCOPES": ["User.ReadBasic.All"],
     "MICROSOFT_SSO_TIMEOUT": 10,
     "MICROSOFT_SSO_GRAPH_TIMEOUT": 10,
@@ -47,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "MICROSOFT_SSO_ALWAYS_UPDATE_USER_DATA": False,
     "MICROSOFT_SSO_SAVE_BASIC_MICROSOFT_INFO": True,
     "MICROSOFT_SSO_SAVE_ACCESS_TOKEN": False,
+    "MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN": False,
+    "MICROSOFT_SSO_SESSION_CHECK_MINUTES": 15,
     "MICROSOFT_SSO_SESSION_COOKIE_AGE": 3600,
     "MICROSOFT_SSO_NEXT_URL": "admin:index",
     "MICROSOFT_SSO_LOGIN_FAILED_URL": "admin:login",
@@ -64,6 +68,9 @@ DEFAULTS: dict[str, Any] = {
     "MICROSOFT_SSO_TEXT": "Sign in with Microsoft",
     "MICROSOFT_SSO_MAX_PICTURE_BYTES": 100 * 1024,
     "MICROSOFT_SSO_HTTP_TRANSPORT": None,
+    "MICROSOFT_SSO_GROUPS_MAP": {},
+    "MICROSOFT_SSO_ROLES_MAP": {},
+    "MICROSOFT_SSO_GROUPS_MAX_PAGES": 10,
     "SSO_ADMIN_ROUTE": "admin:index",
     "SSO_SHOW_FORM_ON_ADMIN_PAGE": True,
     "SSO_USE_ALTERNATE_W003": False,
@@ -169,6 +176,8 @@ class Settings:
     application_id = _Setting[str | None]("MICROSOFT_SSO_APPLICATION_ID")
     client_secret = _Setting[str | None]("MICROSOFT_SSO_CLIENT_SECRET")
     authority_setting = _Setting[Any]("MICROSOFT_SSO_AUTHORITY")
+    cloud = _Setting[Any]("MICROSOFT_SSO_CLOUD")
+    certificate = _Setting[dict[str, Any] | None]("MICROSOFT_SSO_CERTIFICATE")
     scopes = _Setting[list[str]]("MICROSOFT_SSO_SCOPES")
     timeout_minutes = _Setting[int]("MICROSOFT_SSO_TIMEOUT")
     graph_timeout = _Setting[float]("MICROSOFT_SSO_GRAPH_TIMEOUT")
@@ -185,6 +194,8 @@ class Settings:
     always_update_user_data = _Setting[bool]("MICROSOFT_SSO_ALWAYS_UPDATE_USER_DATA")
     save_basic_microsoft_info = _Setting[bool]("MICROSOFT_SSO_SAVE_BASIC_MICROSOFT_INFO")
     save_access_token = _Setting[bool]("MICROSOFT_SSO_SAVE_ACCESS_TOKEN")
+    session_follows_token = _Setting[bool]("MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN")
+    session_check_minutes = _Setting[float]("MICROSOFT_SSO_SESSION_CHECK_MINUTES")
     session_cookie_age = _Setting[int]("MICROSOFT_SSO_SESSION_COOKIE_AGE")
     next_url = _Setting[str]("MICROSOFT_SSO_NEXT_URL")
     login_failed_url = _Setting[str]("MICROSOFT_SSO_LOGIN_FAILED_URL")
@@ -198,6 +209,9 @@ class Settings:
     logo_url = _Setting[str | None]("MICROSOFT_SSO_LOGO_URL")
     text = _Setting[str]("MICROSOFT_SSO_TEXT")
     max_picture_bytes = _Setting[int]("MICROSOFT_SSO_MAX_PICTURE_BYTES")
+    groups_map = _Setting[dict[str, Any]]("MICROSOFT_SSO_GROUPS_MAP")
+    roles_map = _Setting[dict[str, Any]]("MICROSOFT_SSO_ROLES_MAP")
+    groups_max_pages = _Setting[int]("MICROSOFT_SSO_GROUPS_MAX_PAGES")
     admin_route = _Setting[str]("SSO_ADMIN_ROUTE")
     show_form_on_admin_page = _Setting[bool]("SSO_SHOW_FORM_ON_ADMIN_PAGE")
 

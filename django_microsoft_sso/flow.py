@@ -29,7 +29,7 @@ from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from django_microsoft_sso import client, graph, hooks, tokens
+from django_microsoft_sso import client, clouds, graph, hooks, sessions, signals, tokens
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import (
     AuthorizationError,
@@ -42,15 +42,16 @@ from django_microsoft_sso.exceptions import (
     TokenError,
 )
 from django_microsoft_sso.graph import MicrosoftProfile
+from django_microsoft_sso.groups import Mapping, claimed_groups, claimed_roles
 from django_microsoft_sso.logs import log
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.tokens import MicrosoftIdentity
-from django_microsoft_sso.users import UserSync
+from django_microsoft_sso.users import Memberships, UserSync
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-ACCESS_TOKEN_SESSION_KEY = "microsoft_sso_access_token"
+ACCESS_TOKEN_SESSION_KEY = sessions.ACCESS_TOKEN_SESSION_KEY
 LOGIN_HINT_SESSION_KEY = "_microsoft_sso_login_hint"
 PENDING_SESSION_KEY = "_microsoft_sso_pending"
 CACHE_KEY_PREFIX = "django_microsoft_sso:pending:"
@@ -341,10 +342,44 @@ class LoginFlow:
             full_profile=full_profile,
             timeout=self.sso.graph_timeout,
             max_picture_bytes=self.sso.max_picture_bytes,
+            graph_root=clouds.cloud(self.sso).graph_root,
         )
         if profile.object_id != identity.object_id:
             raise GraphError("graph: /me id is not the id_token oid")
         return profile
+
+    def memberships(self, identity: MicrosoftIdentity, access_token: Any) -> Memberships | None:
+        """The person's groups and roles, when a mapping (or a flag it granted) needs them.
+
+        Group ids come from the id_token's ``groups`` claim; when the token has none (an
+        overage, or no group claims configured) and a group mapping exists, from Graph.
+        """
+        mapping = Mapping.load(self.sso.groups_map, self.sso.roles_map)
+        if not mapping:
+            # Nothing is mapped: flags a former mapping granted are still taken back.
+            return Memberships(mapping, set(), set())
+        claims = identity.claims
+        group_ids: set[str] = set()
+        if mapping.by_group:
+            claimed = claimed_groups(claims)
+            if claimed is not None:
+                group_ids = claimed
+            else:
+                if not isinstance(access_token, str) or not access_token:
+                    raise TokenError("token response has no access_token")
+                try:
+                    group_ids = graph.fetch_group_ids(
+                        access_token,
+                        timeout=self.sso.graph_timeout,
+                        max_pages=self.sso.groups_max_pages,
+                        graph_root=clouds.cloud(self.sso).graph_root,
+                    )
+                except GraphError as error:
+                    raise GraphError(
+                        error.detail,
+                        _("Your groups could not be read from Microsoft. Please try again."),
+                    ) from error
+        return Memberships(mapping, group_ids, claimed_roles(claims))
 
     def sync_and_login(
         self, identity: MicrosoftIdentity, trusted: bool, result: dict[str, Any]
@@ -365,14 +400,15 @@ class LoginFlow:
             sync.verify_domain(facts)
             if profile is not None:
                 sync.verify_with_hook(profile)
+            memberships = self.memberships(identity, result.get("access_token"))
 
             for attempt in (1, 2):
                 try:
                     with transaction.atomic():
-                        user = sync.sync(facts, profile, link)
-                        if self.sso.save_access_token:
-                            session[ACCESS_TOKEN_SESSION_KEY] = result.get("access_token")
+                        user = sync.sync(facts, profile, link, memberships)
+                        sessions.store_tokens(self.request, self.sso, result)
                         hooks.load("MICROSOFT_SSO_PRE_LOGIN_CALLBACK")(user, self.request)
+                        self.signal_on_commit(sync, user, identity, profile)
                     break
                 except IntegrityError:
                     # Another request created this person's rows first: use what it wrote.
@@ -381,27 +417,47 @@ class LoginFlow:
                     link = sync.find_link(identity)
             login(self.request, user, backend=backend)
         except LoginError:
-            session.pop(ACCESS_TOKEN_SESSION_KEY, None)
+            sessions.forget_tokens(self.request)
             raise
         except ImproperlyConfigured as error:
             # A hook or backend setting that does not load (``manage.py check`` reports it).
-            session.pop(ACCESS_TOKEN_SESSION_KEY, None)
+            sessions.forget_tokens(self.request)
             raise ConfigurationError(str(error)) from error
         except Exception as error:
             # A project hook or the database failed: the transaction rolled back, and the
             # person gets a message rather than a server error.
-            session.pop(ACCESS_TOKEN_SESSION_KEY, None)
+            sessions.forget_tokens(self.request)
             raise self.account_error(error) from error
 
         # login() flushes a session that belonged to someone else; put back what is ours.
-        if self.sso.save_access_token:
-            session[ACCESS_TOKEN_SESSION_KEY] = result.get("access_token")
+        sessions.store_tokens(self.request, self.sso, result)
         login_hint = identity.claims.get("login_hint")
         if isinstance(login_hint, str) and len(login_hint) < 4096:
             session[LOGIN_HINT_SESSION_KEY] = login_hint
         session.set_expiry(self.sso.session_cookie_age)
         self.remember_microsoft_session(identity)
         return user  # type: ignore[no-any-return]
+
+    def signal_on_commit(
+        self,
+        sync: UserSync,
+        user: AbstractBaseUser,
+        identity: MicrosoftIdentity,
+        profile: MicrosoftProfile | None,
+    ) -> None:
+        """Send ``microsoft_sso_user_created``/``…_updated`` once this sync has committed."""
+        arguments: dict[str, Any] = {
+            "sender": type(sync),
+            "user": user,
+            "identity": identity,
+            "profile": profile,
+        }
+        if sync.created:
+            signal = signals.microsoft_sso_user_created
+        else:
+            signal = signals.microsoft_sso_user_updated
+            arguments["update_fields"] = set(sync.changed_fields)
+        transaction.on_commit(lambda: signals.send(signal, self.request, **arguments))
 
     def account_error(self, error: Exception) -> LoginError:
         """A project hook or the database failed: nothing of this sign-in was kept."""

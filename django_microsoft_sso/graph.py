@@ -14,6 +14,7 @@ import httpx
 from django_microsoft_sso import client
 from django_microsoft_sso.exceptions import GraphError
 
+# Graph of the global cloud; ``MICROSOFT_SSO_CLOUD`` chooses another (``clouds.Cloud.graph_root``).
 GRAPH_ROOT = "https://graph.microsoft.com/v1.0"
 # The /me fields the package itself uses; a project's hook gets the whole object instead.
 PROFILE_FIELDS = (
@@ -73,6 +74,7 @@ def fetch_profile(
     full_profile: bool,
     timeout: float,
     max_picture_bytes: int,
+    graph_root: str = GRAPH_ROOT,
 ) -> MicrosoftProfile:
     """Fetch ``/me`` and the 96x96 photo in one ``$batch`` request.
 
@@ -89,12 +91,12 @@ def fetch_profile(
     limit = max_picture_bytes * 2 + _BATCH_OVERHEAD_BYTES
     try:
         answer = _request_json(
-            "POST", f"{GRAPH_ROOT}/$batch", access_token, timeout, limit, body=body
+            "POST", f"{graph_root}/$batch", access_token, timeout, limit, body=body
         )
     except _AnswerTooLargeError:
         # Only an oversized picture makes the answer this large: read the profile alone.
         me_alone = _request_json(
-            "GET", GRAPH_ROOT + me_url, access_token, timeout, _BATCH_OVERHEAD_BYTES
+            "GET", graph_root + me_url, access_token, timeout, _BATCH_OVERHEAD_BYTES
         )
         return _profile(me_alone, picture=None)
     responses = answer.get("responses")
@@ -184,3 +186,42 @@ def _request_json(
     if not isinstance(document, dict):
         raise GraphError("graph: answer is not a JSON object")
     return document
+
+
+# Entra returns at most 999 directory objects a page; 10 pages cover anyone's groups.
+GROUPS_PAGE_SIZE = 999
+_GROUPS_PAGE_BYTES = 4 * 1024 * 1024
+
+
+def fetch_group_ids(
+    access_token: str, *, timeout: float, max_pages: int, graph_root: str = GRAPH_ROOT
+) -> set[str]:
+    """The object ids of every group the person belongs to, directly or through other groups.
+
+    Reads ``/me/transitiveMemberOf`` page after page (``@odata.nextLink``), at most
+    ``max_pages`` pages: a longer list is an error rather than a partial answer, since a
+    partial answer would take groups away. A next link must stay on the Graph host the first
+    page came from, so that the access token goes nowhere else.
+    """
+    root = graph_root
+    url: str | None = f"{root}/me/transitiveMemberOf?$select=id&$top={GROUPS_PAGE_SIZE}"
+    found: set[str] = set()
+    for _page in range(max(1, max_pages)):
+        assert url is not None
+        answer = _request_json("GET", url, access_token, timeout, _GROUPS_PAGE_BYTES)
+        items = answer.get("value")
+        if not isinstance(items, list):
+            raise GraphError("graph: transitiveMemberOf answer has no value")
+        for item in items:
+            if (
+                isinstance(item, dict)
+                and item.get("@odata.type") == "#microsoft.graph.group"
+                and isinstance(item.get("id"), str)
+            ):
+                found.add(item["id"].lower())
+        url = answer.get("@odata.nextLink")
+        if url is None:
+            return found
+        if not isinstance(url, str) or not url.startswith(root + "/"):
+            raise GraphError("graph: transitiveMemberOf next link leaves Graph")
+    raise GraphError(f"graph: more than {max_pages} pages of groups")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import signals
 from django.utils.translation import gettext_lazy as _
+
+from django_microsoft_sso import groups
 
 
 class MicrosoftSSOUser(models.Model):
@@ -31,6 +35,16 @@ class MicrosoftSSOUser(models.Model):
     )
     picture_raw = models.BinaryField(_("picture"), blank=True, null=True)
     locale = models.CharField(_("locale"), max_length=35, blank=True, null=True)
+    mapped_flags = models.CharField(
+        _("flags granted by group mapping"),
+        max_length=40,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_(
+            "is_staff / is_superuser as the group mapping granted them at the last sign-in."
+        ),
+    )
 
     class Meta:
         db_table = "microsoft_sso_user"
@@ -44,3 +58,68 @@ class MicrosoftSSOUser(models.Model):
 
     def __str__(self) -> str:
         return self.user_principal_name or self.microsoft_id or str(self.pk)
+
+
+class GroupMapping(models.Model):
+    """One Entra group or app role, and what it grants in Django: kept in the database.
+
+    Read at each sign-in together with ``MICROSOFT_SSO_GROUPS_MAP`` and
+    ``MICROSOFT_SSO_ROLES_MAP``; see ``docs/groups.md``.
+    """
+
+    GROUP = "group"
+    ROLE = "role"
+    KIND_CHOICES = [(GROUP, _("Entra group (object id)")), (ROLE, _("app role (value)"))]
+
+    kind = models.CharField(_("kind"), max_length=5, choices=KIND_CHOICES, default=GROUP)
+    source = models.CharField(
+        _("group id or role"),
+        max_length=255,
+        help_text=_("The Entra group's object id, or the app role's value."),
+    )
+    django_group = models.ForeignKey(
+        "auth.Group",
+        on_delete=models.CASCADE,
+        blank=True,
+        null=True,
+        verbose_name=_("Django group"),
+        help_text=_("Members are added to this group, and removed when they leave."),
+    )
+    is_staff = models.BooleanField(_("grants staff status"), default=False)
+    is_superuser = models.BooleanField(
+        _("grants superuser status"),
+        default=False,
+        help_text=_("Grants staff status too."),
+    )
+
+    class Meta:
+        db_table = "microsoft_sso_group_mapping"
+        verbose_name = _("Microsoft group mapping")
+        verbose_name_plural = _("Microsoft group mappings")
+        ordering = ["kind", "source"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.source}"
+
+    def clean(self) -> None:
+        self.source = (self.source or "").strip()
+        if self.kind == self.GROUP:
+            self.source = self.source.lower()
+        if not (self.django_group_id or self.is_staff or self.is_superuser):
+            raise ValidationError(
+                _(
+                    "Choose a Django group, or staff or superuser status: a mapping must grant something."
+                )
+            )
+
+
+# A changed mapping row, or a renamed or deleted Django group, is read again at the next sign-in.
+for _sender in (GroupMapping, "auth.Group"):
+    signals.post_save.connect(
+        groups.forget_database_rows, sender=_sender, dispatch_uid=f"microsoft_sso_rows_{_sender}"
+    )
+    signals.post_delete.connect(
+        groups.forget_database_rows,
+        sender=_sender,
+        dispatch_uid=f"microsoft_sso_rows_del_{_sender}",
+    )

@@ -26,6 +26,7 @@ from django_microsoft_sso.client import PERSONAL_ACCOUNTS_TENANT_ID
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import RefusedError
 from django_microsoft_sso.graph import MicrosoftProfile
+from django_microsoft_sso.groups import FLAGS, Mapping
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.tokens import MicrosoftIdentity
 
@@ -63,6 +64,15 @@ def hold_lock(name: str, model: Any) -> bool:
             "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
         )
     return True
+
+
+@dataclass(frozen=True)
+class Memberships:
+    """The person's Entra groups (object ids, lower case) and app roles, and the mapping in force."""
+
+    mapping: Mapping
+    group_ids: set[str]
+    roles: set[str]
 
 
 def domain_allowed(domain: str | None, patterns: list[str]) -> bool:
@@ -132,6 +142,9 @@ class UserSync:
         self.sso = sso
         self.request = request
         self.user_model = get_user_model()
+        # What the last ``sync`` did, for the signals sent once its transaction commits.
+        self.created = False
+        self.changed_fields: set[str] = set()
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -194,8 +207,12 @@ class UserSync:
         facts: PersonFacts,
         profile: MicrosoftProfile | None,
         link: MicrosoftSSOUser | None,
+        memberships: Memberships | None = None,
     ) -> AbstractBaseUser:
         """Return the active user for this person, creating or updating rows as settings say.
+
+        ``memberships`` (the person's Entra groups and app roles, with the mapping in force)
+        sets their mapped Django groups and flags; see ``django_microsoft_sso.groups``.
 
         Runs inside the caller's transaction: any error leaves nothing behind.
         """
@@ -225,9 +242,18 @@ class UserSync:
             changed |= self.grant_listed_privileges(user, facts)
         if self.sso.auto_create_first_superuser:
             changed |= self.grant_first_superuser(user)
+        mapped_flags = link.mapped_flags
+        if memberships is not None:
+            mapped_flags, flags_changed = self.apply_mapping(user, link, facts, memberships)
+            changed |= flags_changed
         if changed:
             user.save(update_fields=sorted(changed))
+        flags_written = mapped_flags != link.mapped_flags
+        link.mapped_flags = mapped_flags
         self.update_link(link, facts, profile, created)
+        if flags_written and link.pk is not None:
+            link.save(update_fields=["mapped_flags"])
+        self.created, self.changed_fields = created, changed
         return user
 
     def find_or_create_user(
@@ -382,6 +408,61 @@ class UserSync:
         user.is_superuser = True  # type: ignore[attr-defined]
         user.is_staff = True  # type: ignore[attr-defined]
         return {"is_superuser", "is_staff"}
+
+    def apply_mapping(
+        self,
+        user: AbstractBaseUser,
+        link: MicrosoftSSOUser,
+        facts: PersonFacts,
+        memberships: Memberships,
+    ) -> tuple[str, set[str]]:
+        """Set the mapped Django groups and flags; return (flags the mapping now grants, changed).
+
+        Only Django groups some mapping names are added or removed. A flag is removed only when
+        the mapping granted it before (``link.mapped_flags``) and neither the mapping nor
+        ``STAFF_LIST`` / ``SUPERUSER_LIST`` grants it now.
+        """
+        from django.contrib.auth.models import Group
+
+        mapping = memberships.mapping
+        granted = mapping.granted(memberships.group_ids, memberships.roles)
+        managed = mapping.managed_groups
+        if managed and hasattr(user, "groups"):
+            current = set(user.groups.filter(name__in=managed).values_list("name", flat=True))
+            missing = granted.groups - current
+            if missing:
+                user.groups.add(
+                    *(Group.objects.get_or_create(name=name)[0] for name in sorted(missing))
+                )
+            extra = current - granted.groups
+            if extra:
+                user.groups.remove(*Group.objects.filter(name__in=extra))
+
+        addresses = facts.addresses()
+        listed = set()
+        superusers = {entry.lower() for entry in self.sso.superuser_list}
+        if addresses & ({entry.lower() for entry in self.sso.staff_list} | superusers):
+            listed.add("is_staff")
+        if addresses & superusers:
+            listed.add("is_superuser")
+        before = {flag for flag in link.mapped_flags.split(",") if flag}
+        after: set[str] = set()
+        changed = set()
+        for flag in FLAGS:
+            if not self._has_field(flag):
+                continue
+            has = bool(getattr(user, flag))
+            if flag in granted.flags:
+                if not has:
+                    setattr(user, flag, True)
+                    changed.add(flag)
+                    after.add(flag)
+                elif flag in before:
+                    after.add(flag)
+            elif flag in before and has and flag not in listed:
+                setattr(user, flag, False)
+                changed.add(flag)
+        return ",".join(sorted(after)), changed
 
     def update_link(
         self,

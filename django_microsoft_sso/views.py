@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.cache import never_cache
@@ -21,7 +22,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from django_microsoft_sso import client, graph
+from django_microsoft_sso import client, graph, signals
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import LoginError
 from django_microsoft_sso.flow import (
@@ -38,6 +39,15 @@ def login_failed(request: HttpRequest, error: LoginError) -> HttpResponseRedirec
     """The one place a failed sign-in becomes a log line, a message and a redirect."""
     sso = Settings(request)
     log(sso, "WARNING", "Microsoft sign-in failed ({}): {}", error.reason, error.detail)
+    transaction.on_commit(
+        lambda: signals.send(
+            signals.microsoft_sso_login_failed,
+            request,
+            sender=type(error),
+            reason=error.reason,
+            error=error,
+        )
+    )
     if sso.enable_messages:
         messages.error(request, str(error.message), fail_silently=True)
     return HttpResponseRedirect(resolve_setting_url(sso.login_failed_url))

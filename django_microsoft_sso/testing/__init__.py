@@ -37,6 +37,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from django_microsoft_sso import client as sso_client
@@ -57,6 +59,7 @@ GRAPH_HOST = "graph.microsoft.com"
 PHOTO_SIZES = frozenset(f"{n}x{n}" for n in (48, 64, 96, 120, 240, 360, 432, 504, 648))
 MULTI_TENANT = frozenset({"common", "organizations"})
 CODE_LIFETIME = 600
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 # The smallest valid PNG (1x1 pixel): a picture for demo and test people.
 TINY_PNG = base64.b64decode(
@@ -177,9 +180,13 @@ class FakeMicrosoft:
         tenant_domains: dict[str, str] | None = None,
         signing_key: rsa.RSAPrivateKey | None = None,
         browser_base_url: str | None = None,
+        client_certificate: x509.Certificate | None = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
+        # The certificate uploaded to the app registration: when set, the application proves
+        # itself with a client assertion signed by its key instead of the client secret.
+        self.client_certificate = client_certificate
         self.login_host = login_host
         # Where a browser reaches the sign-in host (the emulator serves it there); the
         # authorize and sign-out endpoints in the tenant metadata point at it.
@@ -191,6 +198,10 @@ class FakeMicrosoft:
         self.users: list[MicrosoftUser] = []
         # Groups of the directory, by object id: their display names, for Graph's answers.
         self.groups: dict[str, str] = {}
+        # Entra puts at most this many group ids in an id_token; beyond it, the token carries
+        # the overage marker (``_claim_names``) instead. Graph pages its group lists by this size.
+        self.groups_claim_limit = 200
+        self.groups_page_size = 100
         self._people_made = 0
         # Every HTTP request that reached the fake, by endpoint name; and the requests inside
         # each $batch, which are not HTTP requests of their own.
@@ -200,6 +211,10 @@ class FakeMicrosoft:
         self.issued_tokens: list[dict[str, Any]] = []
         self._grants: dict[str, _Grant] = {}
         self._access_tokens: dict[str, tuple[MicrosoftUser, float]] = {}
+        # Refresh tokens still valid: token -> (person, scope). Redeeming one issues a new one.
+        self._refresh_tokens: dict[str, tuple[MicrosoftUser, str]] = {}
+        # Refresh tokens of ended sessions: token -> AADSTS code Microsoft answers with.
+        self._ended_refresh_tokens: dict[str, int] = {}
         self._faults: dict[str, list[Outcome]] = {}
         self._router: Any = None
 
@@ -255,9 +270,17 @@ class FakeMicrosoft:
 
     def project_settings(self) -> dict[str, Any]:
         """The settings that point a project at this fake: its credentials, no custom transport."""
+        if self.client_certificate is not None:
+            # The project gives the certificate's key in MICROSOFT_SSO_CERTIFICATE.
+            return {
+                "MICROSOFT_SSO_APPLICATION_ID": self.client_id,
+                "MICROSOFT_SSO_CLIENT_SECRET": None,
+                "MICROSOFT_SSO_HTTP_TRANSPORT": None,
+            }
         return {
             "MICROSOFT_SSO_APPLICATION_ID": self.client_id,
             "MICROSOFT_SSO_CLIENT_SECRET": self.client_secret,
+            "MICROSOFT_SSO_CERTIFICATE": None,
             # A transport the project set (a proxy, the emulator) would take requests past the fake.
             "MICROSOFT_SSO_HTTP_TRANSPORT": None,
         }
@@ -577,7 +600,7 @@ class FakeMicrosoft:
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         form = {key: values[0] for key, values in parse_qs(request.content.decode()).items()}
-        if form.get("grant_type") != "authorization_code":
+        if form.get("grant_type") not in ("authorization_code", "refresh_token"):
             return _aad_error(
                 400, "unsupported_grant_type", "AADSTS70003: unsupported grant", 70003
             )
@@ -588,7 +611,11 @@ class FakeMicrosoft:
                 f"AADSTS700016: Application with identifier '{form.get('client_id')}' was not found.",
                 700016,
             )
-        if form.get("client_secret") != self.client_secret:
+        if self.client_certificate is not None:
+            problem = self._assertion_problem(request, form)
+            if problem is not None:
+                return _aad_error(401, "invalid_client", problem, 700027)
+        elif form.get("client_secret") != self.client_secret:
             return _aad_error(
                 401,
                 "invalid_client",
@@ -596,7 +623,98 @@ class FakeMicrosoft:
                 7000215,
             )
         with self._lock:
+            if form["grant_type"] == "refresh_token":
+                return self._refresh(form)
             return self._redeem(form)
+
+    def _assertion_problem(self, request: httpx.Request, form: dict[str, str]) -> str | None:
+        """Why the client assertion does not prove the registered certificate, or None."""
+        assert self.client_certificate is not None
+        if form.get("client_secret"):
+            return "AADSTS700027: a client secret was sent; this application uses a certificate."
+        if form.get("client_assertion_type") != JWT_BEARER:
+            return "AADSTS700027: client_assertion_type must be jwt-bearer."
+        assertion = form.get("client_assertion", "")
+        certificate = self.client_certificate
+        try:
+            header = jwt.get_unverified_header(assertion)
+            sha1 = _b64url(certificate.fingerprint(hashes.SHA1()))  # noqa: S303 - Entra's x5t
+            sha256 = _b64url(certificate.fingerprint(hashes.SHA256()))
+            sent = {str(header.get(name, "")).rstrip("=") for name in ("x5t", "x5t#S256")}
+            if not sent & {sha1, sha256}:
+                return "AADSTS700027: the certificate with this thumbprint is not registered."
+            token_endpoint = str(request.url.copy_with(query=None))
+            claims = jwt.decode(
+                assertion,
+                certificate.public_key(),  # type: ignore[arg-type]
+                algorithms=["RS256", "PS256"],
+                audience=token_endpoint,
+                issuer=self.client_id,
+                options={"require": ["exp", "aud", "iss", "sub"]},
+            )
+        except jwt.PyJWTError as error:
+            return f"AADSTS700027: client assertion failed signature validation ({error})."
+        if claims.get("sub") != self.client_id:
+            return "AADSTS700027: client assertion sub is not the client id."
+        return None
+
+    def revoke(self, user: MicrosoftUser, *, disabled: bool = False) -> None:
+        """End ``user``'s sessions: their refresh tokens are refused from now on.
+
+        ``disabled`` answers as for an account an administrator disabled (AADSTS50057) rather
+        than one whose sessions were revoked (AADSTS50173).
+        """
+        with self._lock:
+            for token, (owner, _scope) in list(self._refresh_tokens.items()):
+                if owner is user:
+                    del self._refresh_tokens[token]
+                    self._ended_refresh_tokens[token] = 50057 if disabled else 50173
+
+    def _refresh(self, form: dict[str, str]) -> httpx.Response:
+        token = form.get("refresh_token", "")
+        ended = self._ended_refresh_tokens.get(token)
+        if ended == 50057:
+            return _aad_error(
+                400, "invalid_grant", "AADSTS50057: The user account is disabled.", 50057
+            )
+        if ended is not None:
+            return _aad_error(
+                400,
+                "invalid_grant",
+                "AADSTS50173: The provided grant has expired due to it being revoked.",
+                50173,
+            )
+        # As with Microsoft, a redeemed refresh token stays valid next to the new one it gave
+        # (two requests of one session may redeem it at once), until its sessions are revoked.
+        found = self._refresh_tokens.get(token)
+        if found is None:
+            return _aad_error(
+                400,
+                "invalid_grant",
+                "AADSTS9002313: Invalid request. Request is malformed or invalid.",
+                9002313,
+            )
+        user, scope = found
+        body = self._tokens_for(user, scope)
+        self.issued_tokens.append(body)
+        return httpx.Response(200, json=body)
+
+    def _tokens_for(self, user: MicrosoftUser, scope: str) -> dict[str, Any]:
+        access_token = "fake-at-" + secrets.token_urlsafe(32)
+        refresh_token = "fake-rt-" + secrets.token_urlsafe(32)
+        self._access_tokens[access_token] = (user, time.time() + 3600)
+        self._refresh_tokens[refresh_token] = (user, scope)
+        return {
+            "token_type": "Bearer",
+            "scope": scope,
+            "expires_in": 3599,
+            "ext_expires_in": 3599,
+            "access_token": access_token,
+            "refresh_token": refresh_token,
+            "client_info": _b64url(
+                json.dumps({"uid": user.object_id, "utid": user.tenant_id}).encode()
+            ),
+        }
 
     def _redeem(self, form: dict[str, str]) -> httpx.Response:
         grant = self._grants.get(form.get("code", ""))
@@ -636,21 +754,8 @@ class FakeMicrosoft:
                     501481,
                 )
         grant.redeemed = True
-        access_token = "fake-at-" + secrets.token_urlsafe(32)
-        self._access_tokens[access_token] = (grant.user, time.time() + 3600)
-        user = grant.user
-        body = {
-            "token_type": "Bearer",
-            "scope": grant.scope,
-            "expires_in": 3599,
-            "ext_expires_in": 3599,
-            "access_token": access_token,
-            "refresh_token": "fake-rt-" + secrets.token_urlsafe(32),
-            "id_token": grant.id_token if grant.id_token is not None else self._id_token(grant),
-            "client_info": _b64url(
-                json.dumps({"uid": user.object_id, "utid": user.tenant_id}).encode()
-            ),
-        }
+        body = self._tokens_for(grant.user, grant.scope)
+        body["id_token"] = grant.id_token if grant.id_token is not None else self._id_token(grant)
         if grant.id_token == "":
             del body["id_token"]
         self.issued_tokens.append(body)
@@ -678,7 +783,14 @@ class FakeMicrosoft:
             "uti": secrets.token_urlsafe(16),
             "ver": "2.0",
         }
-        if user.groups:
+        if len(user.groups) > self.groups_claim_limit:
+            claims["_claim_names"] = {"groups": "src1"}
+            claims["_claim_sources"] = {
+                "src1": {
+                    "endpoint": f"https://{self.graph_host}/v1.0/users/{user.object_id}/getMemberObjects"
+                }
+            }
+        elif user.groups:
             claims["groups"] = list(user.groups)
         if user.roles:
             claims["roles"] = list(user.roles)
@@ -742,7 +854,7 @@ class FakeMicrosoft:
         return httpx.Response(200, content=user.photo, headers={"Content-Type": content_type})
 
     def _member_of(self, request: httpx.Request) -> httpx.Response:
-        """``/me/memberOf`` and ``/me/transitiveMemberOf``: the person's groups, on one page."""
+        """``/me/memberOf`` and ``/me/transitiveMemberOf``: the person's groups, page by page."""
         user = self._graph_user(request)
         if isinstance(user, httpx.Response):
             return user
@@ -760,8 +872,21 @@ class FakeMicrosoft:
         if select:
             names = {"@odata.type", *(name.strip() for name in select.split(","))}
             groups = [{k: v for k, v in group.items() if k in names} for group in groups]
+        # Paged as Graph pages: at most ``$top`` (and the fake's page size) a page, the rest
+        # behind ``@odata.nextLink``.
+        try:
+            top = int(request.url.params.get("$top", "100"))
+            start = int(request.url.params.get("$skiptoken", "0"))
+        except ValueError:
+            return _graph_error(400, "BadRequest", "Invalid $top or $skiptoken.")
+        size = max(1, min(top, 999, self.groups_page_size))
         context = f"https://{self.graph_host}/v1.0/$metadata#directoryObjects"
-        return httpx.Response(200, json={"@odata.context": context, "value": groups})
+        body: dict[str, Any] = {"@odata.context": context, "value": groups[start : start + size]}
+        if start + size < len(groups):
+            body["@odata.nextLink"] = str(
+                request.url.copy_merge_params({"$skiptoken": str(start + size)})
+            )
+        return httpx.Response(200, json=body)
 
     def _member_groups(self, request: httpx.Request) -> httpx.Response:
         """``checkMemberGroups`` (which of ``groupIds``) and ``getMemberGroups`` (all)."""
