@@ -1,6 +1,11 @@
 import pytest
 from loguru import logger
 
+from django_microsoft_sso import client as sso_client
+from django_microsoft_sso.testing import FakeMicrosoft
+from django_microsoft_sso.testing import emulator as emulator_module
+from django_microsoft_sso.testing.emulator import EmulatorServer
+
 
 @pytest.fixture
 def logs():
@@ -9,3 +14,22 @@ def logs():
     handler = logger.add(lines.append, level="DEBUG", format="{level} {message}")
     yield lines
     logger.remove(handler)
+
+
+@pytest.fixture
+def emulated_microsoft():
+    """The fake Microsoft that ``served`` puts on loopback; a test module may override it."""
+    return FakeMicrosoft()
+
+
+@pytest.fixture
+def served(settings, monkeypatch, emulated_microsoft):
+    """The fake Microsoft over HTTP on loopback, reached through the package's pooled client."""
+    settings.MICROSOFT_SSO_APPLICATION_ID = emulated_microsoft.client_id
+    settings.MICROSOFT_SSO_CLIENT_SECRET = emulated_microsoft.client_secret
+    settings.MICROSOFT_SSO_HTTP_TRANSPORT = "django_microsoft_sso.testing.emulator.transport"
+    with EmulatorServer(emulated_microsoft) as server:
+        monkeypatch.setenv(emulator_module.EMULATOR_URL_VARIABLE, server.url)
+        sso_client.clear_caches()
+        yield server
+        sso_client.clear_caches()

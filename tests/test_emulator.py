@@ -8,25 +8,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
-from django_microsoft_sso import client as sso_client
-from django_microsoft_sso.testing import FakeMicrosoft
-from django_microsoft_sso.testing import emulator as emulator_module
-from django_microsoft_sso.testing.emulator import EmulatorServer
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def served(settings, monkeypatch):
-    fake = FakeMicrosoft()
-    settings.MICROSOFT_SSO_APPLICATION_ID = fake.client_id
-    settings.MICROSOFT_SSO_CLIENT_SECRET = fake.client_secret
-    settings.MICROSOFT_SSO_HTTP_TRANSPORT = "django_microsoft_sso.testing.emulator.transport"
-    with EmulatorServer(fake) as server:
-        monkeypatch.setenv(emulator_module.EMULATOR_URL_VARIABLE, server.url)
-        sso_client.clear_caches()
-        yield server
-        sso_client.clear_caches()
 
 
 def pick(browser, authorize_url, person_value):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -25,8 +24,6 @@ from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.graph import PROFILE_FIELDS
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import TINY_PNG, FakeMicrosoft
-from django_microsoft_sso.testing import emulator as emulator_module
-from django_microsoft_sso.testing.emulator import EmulatorServer
 
 pytestmark = pytest.mark.django_db
 
@@ -298,20 +295,6 @@ def test_an_unknown_tenant_is_a_configuration_error(client, microsoft, settings)
 
 
 # -- connections -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def served(settings, monkeypatch) -> Iterator[EmulatorServer]:
-    """The fake Microsoft over HTTP on loopback, reached through the package's pooled client."""
-    fake = FakeMicrosoft()
-    settings.MICROSOFT_SSO_APPLICATION_ID = fake.client_id
-    settings.MICROSOFT_SSO_CLIENT_SECRET = fake.client_secret
-    settings.MICROSOFT_SSO_HTTP_TRANSPORT = "django_microsoft_sso.testing.emulator.transport"
-    with EmulatorServer(fake) as server:
-        monkeypatch.setenv(emulator_module.EMULATOR_URL_VARIABLE, server.url)
-        sso_client.clear_caches()
-        yield server
-        sso_client.clear_caches()
 
 
 def test_sign_ins_open_no_new_connection_to_microsoft(client, served):

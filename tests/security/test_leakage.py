@@ -19,11 +19,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from django_microsoft_sso import client as sso_client
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import FakeMicrosoft
-from django_microsoft_sso.testing import emulator as emulator_module
-from django_microsoft_sso.testing.emulator import EmulatorServer
 from tests.security.conftest import (
     START,
     assert_no_leak,
@@ -165,18 +162,10 @@ def debug_logs(caplog, logs):
 
 
 @pytest.fixture
-def served(settings, monkeypatch):
-    """The fake Microsoft over HTTP on loopback, with a secret shaped like a real one."""
-    fake = FakeMicrosoft(client_secret="Q7w8Q~" + secrets.token_urlsafe(30))
-    settings.MICROSOFT_SSO_APPLICATION_ID = fake.client_id
-    settings.MICROSOFT_SSO_CLIENT_SECRET = fake.client_secret
-    settings.MICROSOFT_SSO_HTTP_TRANSPORT = "django_microsoft_sso.testing.emulator.transport"
+def emulated_microsoft(settings):
+    """The fake Microsoft the emulator serves here, with a secret shaped like a real one."""
     settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True
-    with EmulatorServer(fake) as server:
-        monkeypatch.setenv(emulator_module.EMULATOR_URL_VARIABLE, server.url)
-        sso_client.clear_caches()
-        yield server
-        sso_client.clear_caches()
+    return FakeMicrosoft(client_secret="Q7w8Q~" + secrets.token_urlsafe(30))
 
 
 def tokens_in(answers):
