@@ -338,10 +338,13 @@ SESSION_MIDDLEWARE = "django_microsoft_sso.middleware.SessionFollowsTokenMiddlew
 
 @register(Tags.security)
 def check_session_tokens(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    from django_microsoft_sso.sessions import COOKIE_SESSION_ENGINE
+    from django_microsoft_sso import sessions
 
     found: list[CheckMessage] = []
-    cookie_sessions = getattr(settings, "SESSION_ENGINE", "") == COOKIE_SESSION_ENGINE
+    try:
+        cookie_sessions = sessions.cookie_sessions()
+    except (ImportError, AttributeError):
+        cookie_sessions = False  # an engine that does not load fails every request anyway
     plain_follows, follows = _static("MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN")
     plain_save, save = _static("MICROSOFT_SSO_SAVE_ACCESS_TOKEN")
     if cookie_sessions and plain_follows and follows:

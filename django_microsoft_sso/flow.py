@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.apps import apps
 from django.contrib.auth import login
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
@@ -385,7 +386,10 @@ class LoginFlow:
         self, identity: MicrosoftIdentity, trusted: bool, result: dict[str, Any]
     ) -> AbstractBaseUser:
         session = self.request.session
+        # The tokens the session held before: a refused sign-in leaves them as they were.
+        earlier_tokens = sessions.saved_tokens(self.request)
         user: Any = None
+        logging_in = False
         try:
             # Resolved before anything is written: a backend that does not load leaves no rows.
             backend = hooks.backend_path() or self.default_backend()
@@ -415,18 +419,19 @@ class LoginFlow:
                     if attempt == 2:
                         raise
                     link = sync.find_link(identity)
+            logging_in = True
             login(self.request, user, backend=backend)
         except LoginError:
-            sessions.forget_tokens(self.request)
+            self.abandon_session(logging_in, earlier_tokens)
             raise
         except ImproperlyConfigured as error:
             # A hook or backend setting that does not load (``manage.py check`` reports it).
-            sessions.forget_tokens(self.request)
+            self.abandon_session(logging_in, earlier_tokens)
             raise ConfigurationError(str(error)) from error
         except Exception as error:
-            # A project hook or the database failed: the transaction rolled back, and the
-            # person gets a message rather than a server error.
-            sessions.forget_tokens(self.request)
+            # A project hook, a ``user_logged_in`` receiver or the database failed: the person
+            # gets a message rather than a server error.
+            self.abandon_session(logging_in, earlier_tokens)
             raise self.account_error(error) from error
 
         # login() flushes a session that belonged to someone else; put back what is ours.
@@ -437,6 +442,21 @@ class LoginFlow:
         session.set_expiry(self.sso.session_cookie_age)
         self.remember_microsoft_session(identity)
         return user  # type: ignore[no-any-return]
+
+    def abandon_session(self, logging_in: bool, earlier_tokens: dict[str, Any]) -> None:
+        """Leave the session of a failed sign-in signed in as nobody new.
+
+        Before ``login()`` the session is still that of whoever used the browser: only the tokens
+        this attempt stored for its hook give way to those it held, so that a person signed in
+        keeps their refresh token and ``SESSION_FOLLOWS_TOKEN`` keeps checking them. Once
+        ``login()`` has begun, the session already belongs to the new person (the one before was
+        flushed or its key renewed): emptying it is the only way to leave nobody signed in.
+        """
+        if logging_in:
+            self.request.session.flush()
+            self.request.user = AnonymousUser()
+        else:
+            sessions.restore_tokens(self.request, earlier_tokens)
 
     def signal_on_commit(
         self,

@@ -14,9 +14,11 @@ refuses it (revoked sessions, a disabled or deleted account).
 from __future__ import annotations
 
 import time
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.backends import signed_cookies
 from django.http import HttpRequest
 
 from django_microsoft_sso import client
@@ -34,16 +36,25 @@ SESSION_KEYS = (
     REFRESH_TOKEN_SESSION_KEY,
     CHECKED_SESSION_KEY,
 )
-COOKIE_SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 # A token that expires within this many seconds is refreshed before it is handed out.
 EXPIRY_MARGIN = 60
 # Microsoft's answers that mean it will no longer issue a token for this person: sign in again.
 REFUSALS = frozenset({"invalid_grant", "interaction_required"})
 
 
+def cookie_sessions() -> bool:
+    """Whether ``SESSION_ENGINE`` keeps the session in the browser's cookie.
+
+    Decided by the engine's store class, not its name: a project's engine built on Django's
+    signed-cookie store puts everything in the cookie just the same.
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    return isinstance(store, type) and issubclass(store, signed_cookies.SessionStore)
+
+
 def server_side_sessions() -> bool:
     """Whether the session engine keeps session data on the server (not in the cookie)."""
-    return str(getattr(settings, "SESSION_ENGINE", "")) != COOKIE_SESSION_ENGINE
+    return not cookie_sessions()
 
 
 def keeps_refresh_token(sso: Settings) -> bool:
@@ -67,9 +78,18 @@ def store_tokens(request: HttpRequest, sso: Settings, result: dict[str, Any]) ->
         session[CHECKED_SESSION_KEY] = now
 
 
-def forget_tokens(request: HttpRequest) -> None:
+def saved_tokens(request: HttpRequest) -> dict[str, Any]:
+    """What the session holds of Microsoft's tokens, for ``restore_tokens``."""
+    return {key: request.session[key] for key in SESSION_KEYS if key in request.session}
+
+
+def restore_tokens(request: HttpRequest, saved: dict[str, Any]) -> None:
+    """Put the session's tokens back as ``saved_tokens`` found them."""
     for key in SESSION_KEYS:
-        request.session.pop(key, None)
+        if key in saved:
+            request.session[key] = saved[key]
+        else:
+            request.session.pop(key, None)
 
 
 def get_access_token(request: HttpRequest) -> str | None:

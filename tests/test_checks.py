@@ -337,3 +337,41 @@ def test_emulator_refuses_to_serve_a_project_in_production():
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DEBUG = True" in result.stderr
+
+
+# -- W005, E015: Microsoft's tokens and a session kept in the browser's cookie --------------------
+
+COOKIE_ENGINES = [
+    "django.contrib.sessions.backends.signed_cookies",
+    "tests.app.cookie_sessions",  # a project's subclass of it
+]
+SERVER_ENGINES = [
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cache",
+    "django.contrib.sessions.backends.cached_db",
+]
+FOLLOWS_MIDDLEWARE = "django_microsoft_sso.middleware.SessionFollowsTokenMiddleware"
+
+
+@pytest.mark.parametrize("engine", COOKIE_ENGINES)
+def test_w005_access_token_in_a_cookie_session(settings, engine):
+    settings.SESSION_ENGINE = engine
+    settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True
+    assert reported() == {"W005": ["SESSION_ENGINE"]}
+
+
+@pytest.mark.parametrize("engine", COOKIE_ENGINES)
+def test_e015_session_follows_token_with_a_cookie_session(settings, engine):
+    settings.SESSION_ENGINE = engine
+    settings.MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN = True
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, FOLLOWS_MIDDLEWARE]
+    assert reported() == {"E015": ["SESSION_ENGINE"]}
+
+
+@pytest.mark.parametrize("engine", SERVER_ENGINES)
+def test_w005_e015_absent_for_a_server_side_session(settings, engine):
+    settings.SESSION_ENGINE = engine
+    settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True
+    settings.MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN = True
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, FOLLOWS_MIDDLEWARE]
+    assert reported() == {}

@@ -15,6 +15,7 @@ from django.urls import path
 import django_microsoft_sso
 from django_microsoft_sso import sessions
 from django_microsoft_sso.checks import check_session_tokens
+from django_microsoft_sso.testing import DEFAULT_TENANT_ID, OTHER_TENANT_ID
 from tests.urls import urlpatterns as project_urlpatterns
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,19 @@ def follows(settings):
     settings.MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN = True
     settings.MICROSOFT_SSO_SESSION_CHECK_MINUTES = 15
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE]
+
+
+@pytest.fixture(params=["db", "cache", "cached_db"])
+def server_sessions(request, settings):
+    """Each session engine that keeps the session, and so the tokens, on the server."""
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{request.param}"
+
+
+COOKIE_ENGINES = [
+    "django.contrib.sessions.backends.signed_cookies",
+    # A project's own engine built on Django's: the browser still carries everything in it.
+    "tests.app.cookie_sessions",
+]
 
 
 def age_session(client, key, seconds):
@@ -140,13 +154,16 @@ def test_no_token_without_save_access_token(client, microsoft, alice, tokens_on,
     assert sessions.REFRESH_TOKEN_SESSION_KEY not in client.session
 
 
-def test_cookie_sessions_never_hold_the_refresh_token(client, microsoft, alice, settings):
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+@pytest.mark.parametrize("engine", COOKIE_ENGINES)
+def test_cookie_sessions_never_hold_the_refresh_token(client, microsoft, alice, settings, engine):
+    settings.SESSION_ENGINE = engine
     settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True
     microsoft.login(client, alice)
 
     assert client.session[SESSION_KEY]
     assert sessions.REFRESH_TOKEN_SESSION_KEY not in client.session
+    cookies = " ".join(morsel.value for morsel in client.cookies.values())
+    assert microsoft.issued_tokens[-1]["refresh_token"] not in cookies
     assert [error.id for error in check_session_tokens()] == ["django_microsoft_sso.W005"]
     settings.MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN = True
     assert "django_microsoft_sso.E015" in [error.id for error in check_session_tokens()]
@@ -265,4 +282,42 @@ def test_a_refusal_seen_by_get_access_token_ends_the_session_at_the_next_request
     response = client.get("/private/")
 
     assert response.status_code == 302
+    assert SESSION_KEY not in client.session
+
+
+@pytest.mark.parametrize(
+    "refusal", ["domain", "validate-hook", "tenant", "token-endpoint", "pre-login-hook"]
+)
+def test_a_refused_sign_in_leaves_the_followed_session_as_it_was(
+    client, microsoft, alice, tokens_on, follows, server_sessions, settings, refusal
+):
+    # Alice signs in to a multi-tenant app that admits her tenant only.
+    settings.MICROSOFT_SSO_AUTHORITY = "https://login.microsoftonline.com/organizations"
+    settings.MICROSOFT_SSO_ALLOWED_TENANTS = [DEFAULT_TENANT_ID]
+    microsoft.login(client, alice)
+    before = dict(client.session.items())
+    assert before[sessions.REFRESH_TOKEN_SESSION_KEY]
+    # Before she is offboarded, someone in her browser starts a sign-in that is refused.
+    person = microsoft.add_user("bob@contoso.com", mail="bob@contoso.com")
+    if refusal == "domain":
+        person = microsoft.add_user("bob@fabrikam.com", mail="bob@fabrikam.com")
+    elif refusal == "validate-hook":
+        settings.MICROSOFT_SSO_PRE_VALIDATE_CALLBACK = "tests.hooks_for_tests.refuse_everyone"
+    elif refusal == "tenant":
+        person = microsoft.add_user("bob@fabrikam.com", tenant_id=OTHER_TENANT_ID)
+    elif refusal == "token-endpoint":
+        microsoft.fail("token", httpx.Response(400, json={"error": "invalid_grant"}))
+    elif refusal == "pre-login-hook":
+        settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.hooks_for_tests.explode"
+
+    response = microsoft.login(client, person)
+
+    assert response.status_code == 302
+    assert response.url == "/admin/login/"
+    assert dict(client.session.items()) == before
+    assert client.get("/private/").content == b"private page of alice@contoso.com"
+    # Her session is still checked: once Microsoft ends it, so does the site.
+    microsoft.revoke(alice)
+    age_session(client, sessions.CHECKED_SESSION_KEY, 16 * 60)
+    assert client.get("/private/").status_code == 302
     assert SESSION_KEY not in client.session

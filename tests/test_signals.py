@@ -2,8 +2,10 @@
 
 import httpx
 import pytest
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, user_logged_in
+from django.contrib.messages import get_messages
 
+from django_microsoft_sso import sessions
 from django_microsoft_sso.exceptions import LoginError, RefusedError
 from django_microsoft_sso.middleware import SessionEndedError
 from django_microsoft_sso.signals import (
@@ -203,3 +205,33 @@ def test_a_receiver_that_raises_does_not_break_the_sign_in(
     assert response.status_code == 302
     assert SESSION_KEY in client.session
     assert any("raised RuntimeError" in line for line in logs)
+
+
+@pytest.mark.parametrize("before", ["anonymous", "someone-else", "the-same-person"])
+def test_a_user_logged_in_receiver_that_raises_leaves_no_signed_in_session(
+    client, microsoft, alice, settings, django_user_model, before
+):
+    settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True
+    if before == "someone-else":
+        client.force_login(django_user_model.objects.create_user("bob"))
+    elif before == "the-same-person":
+        microsoft.login(client, alice)
+
+    def broken(**kwargs):
+        raise RuntimeError("receiver bug")
+
+    # Django's own signal, sent by login() once the session is the new person's.
+    user_logged_in.connect(broken)
+    try:
+        response = microsoft.login(client, alice)
+    finally:
+        user_logged_in.disconnect(broken)
+
+    assert response.url == "/admin/login/"
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Your sign-in could not be completed. Please contact your administrator."
+    ]
+    # The attempt replaced whoever was signed in before: nobody is, at the next request.
+    assert client.get("/private/").status_code == 302
+    assert SESSION_KEY not in client.session
+    assert sessions.ACCESS_TOKEN_SESSION_KEY not in client.session
