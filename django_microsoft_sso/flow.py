@@ -498,15 +498,21 @@ class LoginFlow:
         return str(settings.AUTHENTICATION_BACKENDS[0])
 
     def remember_microsoft_session(self, identity: MicrosoftIdentity) -> None:
-        """Note which Django session Microsoft's session ``sid`` signed in, for front-channel logout."""
+        """Note which Django session Microsoft's session ``sid`` signed in, for front-channel logout.
+
+        Keyed by ``sid`` alone: Entra calls the front-channel logout URL with ``sid`` only. The
+        issuer is kept beside it, to refuse a call that names another one.
+        """
         sid, issuer = identity.claims.get("sid"), identity.claims.get("iss")
         session_key = self.request.session.session_key
-        if not (isinstance(sid, str) and isinstance(issuer, str) and session_key):
+        if not (isinstance(sid, str) and sid and isinstance(issuer, str) and session_key):
             return
+        if sessions.cookie_sessions():
+            return  # the "key" is the signed session itself, and no server can end it
         try:
             caches[self.sso.cache_name].set(
-                microsoft_session_cache_key(issuer, sid),
-                session_key,
+                microsoft_session_cache_key(sid),
+                {"session_key": session_key, "issuer": issuer},
                 self.sso.session_cookie_age,
             )
         except Exception as error:  # a broken cache costs front-channel logout, not the sign-in
@@ -518,23 +524,31 @@ class LoginFlow:
             )
 
 
-def microsoft_session_cache_key(issuer: str, sid: str) -> str:
-    digest = hashlib.sha256(f"{issuer}\n{sid}".encode()).hexdigest()
+def microsoft_session_cache_key(sid: str) -> str:
+    digest = hashlib.sha256(sid.encode()).hexdigest()
     return f"{CACHE_KEY_PREFIX}sid:{digest}"
 
 
-def end_microsoft_session(sso: Settings, issuer: str, sid: str) -> bool:
-    """End the Django session that Microsoft's session ``sid`` of ``issuer`` signed in, if any."""
+def end_microsoft_session(sso: Settings, sid: str, issuer: str | None = None) -> bool:
+    """End the Django session that Microsoft's session ``sid`` signed in, if any.
+
+    Microsoft's ``sid`` is bound to the one Microsoft session that signed this Django session in,
+    so it is enough on its own; an ``issuer``, when given, must be the one that session's id_token
+    named.
+    """
     from importlib import import_module
 
     from django.conf import settings
 
     cache = caches[sso.cache_name]
-    key = microsoft_session_cache_key(issuer, sid)
-    session_key = cache.get(key)
-    if not isinstance(session_key, str):
+    key = microsoft_session_cache_key(sid)
+    entry = cache.get(key)
+    if not isinstance(entry, dict) or not isinstance(entry.get("session_key"), str):
+        return False
+    if issuer is not None and entry.get("issuer") != issuer:
         return False
     cache.delete(key)
+    session_key = entry["session_key"]
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
     store.delete(session_key)
     return True

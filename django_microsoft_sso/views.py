@@ -109,13 +109,14 @@ def front_channel_logout(request: HttpRequest) -> HttpResponse:
     """Microsoft's front-channel logout: end the Django session its ``sid`` signed in.
 
     Register this URL as the app's front-channel logout URL in Entra. Only the session that the
-    given Microsoft session (``sid``, of issuer ``iss``) signed in ends; nothing else happens.
+    given Microsoft session (``sid``) signed in ends; nothing else happens. Entra sends ``sid``
+    alone; an ``iss``, which OpenID's front-channel logout adds, must match when it is given.
     """
-    sid, issuer = request.GET.get("sid", ""), request.GET.get("iss", "")
-    if not sid or not issuer or len(sid) > 256 or len(issuer) > 512:
+    sid, issuer = request.GET.get("sid", ""), request.GET.get("iss") or None
+    if not sid or len(sid) > 256 or (issuer is not None and len(issuer) > 512):
         return HttpResponse(status=400)
     sso = Settings(request)
-    if end_microsoft_session(sso, issuer, sid):
+    if end_microsoft_session(sso, sid, issuer):
         log(sso, "INFO", "Microsoft ended a session: its Django session was logged out")
     return HttpResponse(b"", content_type="text/plain")
 

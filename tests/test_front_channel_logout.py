@@ -3,8 +3,11 @@
 import jwt
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
+
+from django_microsoft_sso.flow import microsoft_session_cache_key
 
 pytestmark = pytest.mark.django_db
 
@@ -57,10 +60,64 @@ def test_front_channel_logout_with_another_sid_or_issuer_ends_nothing(microsoft,
 
 
 @pytest.mark.parametrize(
-    "params", [{}, {"sid": "x"}, {"iss": "y"}, {"sid": "x" * 300, "iss": "y"}]
+    "params", [{}, {"iss": "y"}, {"sid": "x" * 300}, {"sid": "x", "iss": "y" * 600}]
 )
-def test_front_channel_logout_without_sid_and_iss_is_a_bad_request(client, params):
+def test_front_channel_logout_without_a_sid_is_a_bad_request(client, params):
     assert client.get(FRONT_CHANNEL, params).status_code == 400
+
+
+@pytest.mark.parametrize("engine", ["db", "cache", "cached_db"])
+def test_entras_front_channel_logout_with_sid_only_ends_the_matching_session_only(
+    microsoft, settings, engine
+):
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{engine}"
+    alice = microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
+    bob = microsoft.add_user("bob@contoso.com", mail="bob@contoso.com")
+    alice_browser, _, _ = sign_in(microsoft, alice)
+    bob_browser, _, _ = sign_in(microsoft, bob)
+
+    response = microsoft.front_channel_logout(Client(), alice)
+
+    assert response.status_code == 200
+    assert response.wsgi_request.GET.keys() == {"sid"}
+    assert not signed_in(alice_browser)
+    assert signed_in(bob_browser)
+    # Once only: the same call again finds nothing to end.
+    assert microsoft.front_channel_logout(Client(), alice).status_code == 200
+
+
+def test_front_channel_logout_with_an_unknown_sid_only_ends_nothing(microsoft):
+    alice = microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
+    browser, _, _ = sign_in(microsoft, alice)
+
+    assert Client().get(FRONT_CHANNEL, {"sid": "unknown-sid"}).status_code == 200
+    assert signed_in(browser)
+
+
+def test_without_the_sid_claim_front_channel_logout_ends_nothing(microsoft):
+    # The app registration did not add the ``sid`` optional claim to the id_token.
+    alice = microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
+    browser = Client()
+    microsoft.login(browser, alice, id_token_claims={"sid": None})
+
+    assert microsoft.front_channel_logout(Client(), alice).status_code == 200
+    assert signed_in(browser)
+
+
+@pytest.mark.parametrize(
+    "engine",
+    ["django.contrib.sessions.backends.signed_cookies", "tests.app.cookie_sessions"],
+)
+def test_a_session_kept_in_a_cookie_is_not_remembered_for_front_channel_logout(
+    microsoft, settings, engine
+):
+    settings.SESSION_ENGINE = engine
+    alice = microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
+    _, sid, _ = sign_in(microsoft, alice)
+
+    # Its "session key" would be the whole signed session, and no server can end it.
+    assert caches["default"].get(microsoft_session_cache_key(sid)) is None
+    assert microsoft.front_channel_logout(Client(), alice).status_code == 200
 
 
 def test_front_channel_logout_is_get_only(client):
