@@ -321,3 +321,19 @@ def test_a_refused_sign_in_leaves_the_followed_session_as_it_was(
     age_session(client, sessions.CHECKED_SESSION_KEY, 16 * 60)
     assert client.get("/private/").status_code == 302
     assert SESSION_KEY not in client.session
+
+
+@pytest.mark.parametrize("engine", COOKIE_ENGINES)
+def test_a_refused_sign_in_leaves_a_cookie_session_as_it_was(
+    client, microsoft, alice, tokens_on, settings, engine
+):
+    settings.SESSION_ENGINE = engine
+    microsoft.login(client, alice)
+    before = dict(client.session.items())
+    assert before[sessions.ACCESS_TOKEN_SESSION_KEY]
+    settings.MICROSOFT_SSO_PRE_VALIDATE_CALLBACK = "tests.hooks_for_tests.refuse_everyone"
+
+    response = microsoft.login(client, microsoft.add_user("bob@contoso.com"))
+
+    assert response.url == "/admin/login/"
+    assert dict(client.session.items()) == before

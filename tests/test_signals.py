@@ -207,10 +207,12 @@ def test_a_receiver_that_raises_does_not_break_the_sign_in(
     assert any("raised RuntimeError" in line for line in logs)
 
 
+@pytest.mark.parametrize("engine", ["db", "cache", "cached_db", "signed_cookies"])
 @pytest.mark.parametrize("before", ["anonymous", "someone-else", "the-same-person"])
 def test_a_user_logged_in_receiver_that_raises_leaves_no_signed_in_session(
-    client, microsoft, alice, settings, django_user_model, before
+    client, microsoft, alice, settings, django_user_model, before, engine
 ):
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{engine}"
     settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True
     if before == "someone-else":
         client.force_login(django_user_model.objects.create_user("bob"))
