@@ -10,6 +10,7 @@ from django.core.management.base import SystemCheckError
 
 from django_microsoft_sso.groups import forget_database_rows
 from django_microsoft_sso.models import GroupMapping, MicrosoftSSOUser
+from django_microsoft_sso.testing import DEFAULT_TENANT_ID, OTHER_TENANT_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -364,3 +365,127 @@ def test_role_rows_and_renamed_groups_apply_at_the_next_sign_in(client, microsof
 
     assert group_names(user_named("alice@contoso.com")) == []
     assert Group.objects.get().name == "Proofreaders"  # no stale "Reviewers" made again
+
+
+# -- a multi-tenant authority: mappings apply to the tenants named for them only -----------------
+
+COMMON = "https://login.microsoftonline.com/common"
+ORGANIZATIONS = "https://login.microsoftonline.com/organizations"
+
+
+@pytest.fixture(params=[COMMON, ORGANIZATIONS], ids=["common", "organizations"])
+def any_tenant_with_mappings(request, settings):
+    """Any tenant signs in, and roles, groups and a database row all grant something."""
+    settings.MICROSOFT_SSO_AUTHORITY = request.param
+    settings.MICROSOFT_SSO_ALLOWED_TENANTS = ["*"]
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["*"]
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": ["is_superuser", "Admins"]}
+    settings.MICROSOFT_SSO_GROUPS_MAP = {EDITORS_ID: "Editors"}
+    GroupMapping.objects.create(
+        kind=GroupMapping.ROLE,
+        source="Site.Review",
+        django_group=Group.objects.create(name="Reviewers"),
+        is_staff=True,
+    )
+
+
+def add_tenant_admin(microsoft, tenant_id):
+    """Someone who administers ``tenant_id`` and gave themselves every role and group there."""
+    return microsoft.add_user(
+        "mallory@fabrikam.com",
+        tenant_id=tenant_id,
+        roles=["Site.Admin", "Site.Review"],
+        groups=[EDITORS_ID],
+    )
+
+
+def test_a_foreign_tenants_roles_groups_and_rows_grant_nothing(
+    client, microsoft, settings, any_tenant_with_mappings
+):
+    mallory = add_tenant_admin(microsoft, OTHER_TENANT_ID)
+
+    response = microsoft.login(client, mallory, next="/private/")
+
+    assert response.url == "/private/"  # signed in, as ALLOWED_TENANTS = ["*"] says
+    user = user_named("mallory@fabrikam.com")
+    assert (user.is_staff, user.is_superuser) == (False, False)
+    assert group_names(user) == []
+    assert MicrosoftSSOUser.objects.get(user=user).mapped_flags == ""
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_foreign_tenant_loses_what_a_mapping_gave_before(
+    client, microsoft, settings, any_tenant_with_mappings
+):
+    """A partner tenant the project stops naming in MAPPING_TENANTS keeps nothing it was given."""
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = [OTHER_TENANT_ID]
+    mallory = add_tenant_admin(microsoft, OTHER_TENANT_ID)
+    microsoft.login(client, mallory)
+    user = user_named("mallory@fabrikam.com")
+    assert user.is_superuser
+    assert group_names(user) == ["Admins", "Editors", "Reviewers"]
+    client.logout()
+
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = [DEFAULT_TENANT_ID]
+    response = microsoft.login(client, mallory, next="/private/")
+
+    assert response.url == "/private/"
+    user.refresh_from_db()
+    assert (user.is_staff, user.is_superuser) == (False, False)
+    assert group_names(user) == []
+    assert MicrosoftSSOUser.objects.get(user=user).mapped_flags == ""
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("listed", [OTHER_TENANT_ID, OTHER_TENANT_ID.upper()])
+def test_a_tenant_named_in_mapping_tenants_is_granted(
+    client, microsoft, settings, any_tenant_with_mappings, listed
+):
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = [DEFAULT_TENANT_ID, listed]
+    partner = add_tenant_admin(microsoft, OTHER_TENANT_ID)
+
+    microsoft.login(client, partner)
+
+    user = user_named("mallory@fabrikam.com")
+    assert (user.is_staff, user.is_superuser) == (True, True)
+    assert group_names(user) == ["Admins", "Editors", "Reviewers"]
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_home_tenant_needs_naming_too_when_the_authority_is_multi_tenant(
+    client, microsoft, settings, any_tenant_with_mappings
+):
+    """``common`` names no tenant: without MAPPING_TENANTS no one is granted anything."""
+    alice = microsoft.add_user("alice@contoso.com", tenant_id=DEFAULT_TENANT_ID, roles=["Site.Admin"])
+    microsoft.login(client, alice)
+    assert not user_named("alice@contoso.com").is_superuser
+    client.logout()
+
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = [DEFAULT_TENANT_ID]
+    microsoft.login(client, alice)
+
+    assert user_named("alice@contoso.com").is_superuser
+
+
+def test_a_foreign_tenant_makes_no_graph_request_for_groups(
+    client, microsoft, settings, any_tenant_with_mappings
+):
+    microsoft.groups_claim_limit = 0
+    mallory = add_tenant_admin(microsoft, OTHER_TENANT_ID)
+
+    response = microsoft.login(client, mallory, next="/private/")
+
+    assert response.url == "/private/"
+    assert microsoft.count("groups") == 0
+    assert group_names(user_named("mallory@fabrikam.com")) == []
+
+
+def test_the_star_in_mapping_tenants_names_no_tenant(
+    client, microsoft, settings, any_tenant_with_mappings
+):
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = ["*"]
+    mallory = add_tenant_admin(microsoft, OTHER_TENANT_ID)
+
+    microsoft.login(client, mallory)
+
+    assert not user_named("mallory@fabrikam.com").is_superuser
