@@ -456,7 +456,9 @@ def test_the_home_tenant_needs_naming_too_when_the_authority_is_multi_tenant(
     client, microsoft, settings, any_tenant_with_mappings
 ):
     """``common`` names no tenant: without MAPPING_TENANTS no one is granted anything."""
-    alice = microsoft.add_user("alice@contoso.com", tenant_id=DEFAULT_TENANT_ID, roles=["Site.Admin"])
+    alice = microsoft.add_user(
+        "alice@contoso.com", tenant_id=DEFAULT_TENANT_ID, roles=["Site.Admin"]
+    )
     microsoft.login(client, alice)
     assert not user_named("alice@contoso.com").is_superuser
     client.logout()
