@@ -46,7 +46,7 @@ from django_microsoft_sso.groups import Mapping, claimed_groups, claimed_roles
 from django_microsoft_sso.logs import log
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.tokens import MicrosoftIdentity
-from django_microsoft_sso.users import Memberships, UserSync
+from django_microsoft_sso.users import Memberships, UserSync, signing_in_with_microsoft
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -439,7 +439,8 @@ class LoginFlow:
                     if attempt == 2:
                         raise
                     link = sync.find_link(identity)
-            login(self.request, user, backend=backend)
+            with signing_in_with_microsoft():
+                login(self.request, user, backend=backend)
         except LoginError:
             sessions.forget_tokens(self.request)
             raise

@@ -2,7 +2,7 @@
 
 import httpx
 import pytest
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.management import call_command
@@ -491,3 +491,96 @@ def test_the_star_in_mapping_tenants_names_no_tenant(
     microsoft.login(client, mallory)
 
     assert not user_named("mallory@fabrikam.com").is_superuser
+
+
+# -- flags a mapping granted hold for sign-ins through Microsoft only ----------------------------
+
+PASSWORD = "a password an administrator set"
+
+
+def sign_in_with_password(client, username, password=PASSWORD):
+    """The admin's own login form, as a person fills it in."""
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password, "next": "/admin/"},
+    )
+
+
+def test_a_mapping_that_grants_a_flag_makes_the_password_unusable(client, microsoft, settings):
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": "is_superuser"}
+    get_user_model().objects.create_user("alice@contoso.com", password=PASSWORD)
+    alice = microsoft.add_user("alice@contoso.com", roles=["Site.Admin"])
+    microsoft.login(client, alice)
+    client.logout()
+
+    response = sign_in_with_password(client, "alice@contoso.com")
+
+    assert response.status_code == 200  # the form again, with its error
+    assert "Please enter the correct username and password" in response.content.decode()
+    assert SESSION_KEY not in client.session
+    user = user_named("alice@contoso.com")
+    assert not user.has_usable_password()
+    assert user.is_superuser  # until Entra takes the role away
+
+
+def test_a_mapping_that_grants_only_groups_leaves_the_password_alone(client, microsoft, settings):
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Editor": "Editors"}
+    get_user_model().objects.create_user("alice@contoso.com", password=PASSWORD)
+    alice = microsoft.add_user("alice@contoso.com", roles=["Site.Editor"])
+    microsoft.login(client, alice)
+    client.logout()
+
+    # Not staff, so not through the admin's form: the project's own login does the same.
+    assert client.login(username="alice@contoso.com", password=PASSWORD)
+    assert client.get("/private/").content == b"private page of alice@contoso.com"
+
+
+def test_a_password_set_later_signs_in_without_the_mapped_flags(client, microsoft, settings):
+    """Entra takes the role away; the person never signs in with Microsoft again."""
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": "is_superuser"}
+    alice = microsoft.add_user("alice@contoso.com", roles=["Site.Admin"])
+    microsoft.login(client, alice)
+    client.logout()
+    user = user_named("alice@contoso.com")
+    user.set_password(PASSWORD)
+    user.save()
+    alice.roles = []
+
+    response = sign_in_with_password(client, "alice@contoso.com")
+
+    assert response.status_code == 302
+    assert SESSION_KEY in client.session  # the password still signs in…
+    user.refresh_from_db()
+    assert (user.is_staff, user.is_superuser) == (False, False)  # …without the mapped flags
+    assert MicrosoftSSOUser.objects.get(user=user).mapped_flags == ""
+    assert client.get("/admin/").status_code == 302
+    client.logout()
+
+    # Entra gives the role back: the next sign-in with Microsoft grants the flags again.
+    alice.roles = ["Site.Admin"]
+    microsoft.login(client, alice)
+    user.refresh_from_db()
+    assert user.is_superuser
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_password_sign_in_keeps_flags_no_mapping_granted(client, microsoft, settings):
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": "is_superuser"}
+    get_user_model().objects.create_user("alice@contoso.com", password=PASSWORD, is_staff=True)
+    alice = microsoft.add_user("alice@contoso.com")
+    microsoft.login(client, alice)
+    client.logout()
+
+    assert sign_in_with_password(client, "alice@contoso.com").status_code == 302
+
+    assert user_named("alice@contoso.com").is_staff
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_password_sign_in_of_someone_never_linked_changes_nothing(client):
+    get_user_model().objects.create_superuser("root", password=PASSWORD)
+
+    assert sign_in_with_password(client, "root").status_code == 302
+
+    assert user_named("root").is_superuser
+    assert client.get("/admin/").status_code == 200
