@@ -10,7 +10,11 @@ from django.core.management.base import SystemCheckError
 
 from django_microsoft_sso.groups import forget_database_rows
 from django_microsoft_sso.models import GroupMapping, MicrosoftSSOUser
-from django_microsoft_sso.testing import DEFAULT_TENANT_ID, OTHER_TENANT_ID
+from django_microsoft_sso.testing import (
+    DEFAULT_TENANT_ID,
+    OTHER_TENANT_ID,
+    PERSONAL_ACCOUNTS_TENANT_ID,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -491,6 +495,36 @@ def test_the_star_in_mapping_tenants_names_no_tenant(
     microsoft.login(client, mallory)
 
     assert not user_named("mallory@fabrikam.com").is_superuser
+
+
+@pytest.mark.parametrize(
+    ("authority", "tenant", "mapping_tenants"),
+    [
+        (COMMON, OTHER_TENANT_ID, []),
+        (ORGANIZATIONS, OTHER_TENANT_ID, [DEFAULT_TENANT_ID]),
+        (COMMON, OTHER_TENANT_ID, ["*"]),
+        (COMMON, PERSONAL_ACCOUNTS_TENANT_ID, [PERSONAL_ACCOUNTS_TENANT_ID]),
+    ],
+    ids=["common-none-named", "organizations-other-named", "star", "personal-tenant-listed"],
+)
+def test_a_role_assigned_in_a_tenant_nobody_named_grants_nothing(
+    client, microsoft, settings, authority, tenant, mapping_tenants
+):
+    """The review's case: whoever administers a tenant assigns themselves the mapped role there."""
+    settings.MICROSOFT_SSO_AUTHORITY = authority
+    settings.MICROSOFT_SSO_ALLOWED_TENANTS = ["*"]
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["*"]
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = mapping_tenants
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": ["is_superuser", "Admins"]}
+    mallory = microsoft.add_user("mallory@fabrikam.com", tenant_id=tenant, roles=["Site.Admin"])
+
+    response = microsoft.login(client, mallory, next="/private/")
+
+    assert response.url == "/private/", messages_of(response)
+    user = user_named("mallory@fabrikam.com")
+    assert (user.is_staff, user.is_superuser) == (False, False)
+    assert group_names(user) == []
+    assert client.get("/admin/").status_code == 302
 
 
 # -- flags a mapping granted hold for sign-ins through Microsoft only ----------------------------

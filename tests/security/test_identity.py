@@ -152,40 +152,6 @@ def test_superuser_list_grants_nothing_to_a_tenant_that_is_not_allowed(
     assert microsoft.count("batch") == 0
 
 
-# -- privileges by mapping need a tenant named for them --------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("authority", "tenant", "mapping_tenants"),
-    [
-        (COMMON, OTHER_TENANT_ID, []),
-        (ORGANIZATIONS, OTHER_TENANT_ID, [DEFAULT_TENANT_ID]),
-        (COMMON, OTHER_TENANT_ID, ["*"]),
-        (COMMON, PERSONAL_ACCOUNTS_TENANT_ID, [PERSONAL_ACCOUNTS_TENANT_ID]),
-    ],
-    ids=["common-none-named", "organizations-other-named", "star", "personal-tenant-listed"],
-)
-def test_a_role_assigned_in_a_tenant_nobody_named_grants_nothing(
-    client, microsoft, settings, authority, tenant, mapping_tenants
-):
-    """Whoever administers a tenant assigns themselves the mapped role in their copy of the app."""
-    settings.MICROSOFT_SSO_AUTHORITY = authority
-    settings.MICROSOFT_SSO_ALLOWED_TENANTS = ["*"]
-    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["*"]
-    settings.MICROSOFT_SSO_MAPPING_TENANTS = mapping_tenants
-    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": ["is_superuser", "Admins"]}
-    mallory = microsoft.add_user("mallory@fabrikam.com", tenant_id=tenant, roles=["Site.Admin"])
-
-    response = microsoft.login(client, mallory)
-
-    assert response.status_code == 302
-    user = signed_in_user(client)
-    assert user is not None, messages_of(response)
-    assert (user.is_staff, user.is_superuser) == (False, False)
-    assert not user.groups.exists()
-    assert client.get("/admin/").status_code == 302
-
-
 # -- domain tricks --------------------------------------------------------------------------------
 
 
