@@ -9,6 +9,10 @@ At each sign-in the person's Django groups that some mapping names are set to wh
 groups and roles grant (added and removed); groups no mapping names are left alone. A flag is
 taken away only when a mapping granted it: ``MicrosoftSSOUser.mapped_flags`` remembers which, so
 a flag an administrator, ``STAFF_LIST`` or ``SUPERUSER_LIST`` gave stays.
+
+A mapping counts only for people of tenants the project names (``LoginFlow.mapping_tenants``):
+whoever administers a tenant decides its roles and groups. A flag it grants holds for sign-ins
+through Microsoft only (``users.take_back_mapped_flags``).
 """
 
 from __future__ import annotations
