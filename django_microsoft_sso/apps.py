@@ -8,4 +8,11 @@ class DjangoMicrosoftSSOConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from django_microsoft_sso import checks  # noqa: F401  (registers the system checks)
+        from django_microsoft_sso.users import take_back_mapped_flags
+
+        user_logged_in.connect(
+            take_back_mapped_flags, dispatch_uid="django_microsoft_sso_take_back_mapped_flags"
+        )

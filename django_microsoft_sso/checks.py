@@ -23,6 +23,8 @@
 | django_microsoft_sso.E014   | certificate does not load, or both/neither secret and cert   |
 | django_microsoft_sso.E015   | SESSION_FOLLOWS_TOKEN with a signed-cookie session           |
 | django_microsoft_sso.E016   | SESSION_FOLLOWS_TOKEN without its middleware, or misplaced   |
+| django_microsoft_sso.E101   | a mapping with a multi-tenant authority and no MAPPING_TENANTS |
+| django_microsoft_sso.E102   | MAPPING_TENANTS not a list of tenant ids ("*", personal)     |
 
 Settings given as callables of the request cannot be judged without a request and are skipped.
 """
@@ -423,3 +425,78 @@ def check_group_maps(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 )
             )
     return found
+
+
+def _mapping_tenant_unnamed(what: str) -> list[CheckMessage]:
+    """E101 when ``what`` maps groups or roles and the authority names no tenant for them."""
+    plain_authority, authority = _static("MICROSOFT_SSO_AUTHORITY")
+    plain_tenants, tenants = _static("MICROSOFT_SSO_MAPPING_TENANTS")
+    if not (plain_authority and plain_tenants):
+        return []
+    tenant = authority_tenant(str(authority)) if authority else "common"
+    if tenant not in MULTI_TENANT_NAMES or tenants:
+        return []
+    return [
+        Error(
+            f"{what} grants Django groups or flags, but the authority signs in any tenant "
+            f"({tenant!r}) and MICROSOFT_SSO_MAPPING_TENANTS names none, so whoever administers "
+            "a tenant could assign themselves a mapped role: the mapping grants nothing.",
+            hint='Set MICROSOFT_SSO_MAPPING_TENANTS = ["<your tenant id>"]: the tenants whose '
+            "groups and app roles you trust.",
+            obj="MICROSOFT_SSO_MAPPING_TENANTS",
+            id=ID.format("E101"),
+        )
+    ]
+
+
+def _mapped_in_settings() -> list[str]:
+    """The map settings that map something (a callable of the request cannot be judged)."""
+    found = []
+    for name in ("MICROSOFT_SSO_GROUPS_MAP", "MICROSOFT_SSO_ROLES_MAP"):
+        plain, value = _static(name)
+        if plain and value:
+            found.append(name)
+    return found
+
+
+@register(Tags.security)
+def check_mapping_tenants(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from django_microsoft_sso.groups import mapping_tenant_errors
+
+    found: list[CheckMessage] = []
+    plain, tenants = _static("MICROSOFT_SSO_MAPPING_TENANTS")
+    problems = mapping_tenant_errors(tenants) if plain else []
+    if problems:
+        found.append(
+            Error(
+                f"MICROSOFT_SSO_MAPPING_TENANTS: {'; '.join(problems[:3])}.",
+                hint='List tenant ids (the "tid" of the id_token), e.g. ["<your tenant id>"].',
+                obj="MICROSOFT_SSO_MAPPING_TENANTS",
+                id=ID.format("E102"),
+            )
+        )
+    mapped = _mapped_in_settings()
+    if mapped:
+        found += _mapping_tenant_unnamed(" and ".join(mapped))
+    return found
+
+
+@register(Tags.database)
+def check_mapping_rows_tenants(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E101 for ``GroupMapping`` rows (``check --database``, ``migrate``)."""
+    from django.db import DatabaseError, router
+
+    from django_microsoft_sso.models import GroupMapping
+
+    if _mapped_in_settings():
+        return []  # check_mapping_tenants reports it already
+    alias = router.db_for_read(GroupMapping)
+    if not databases or alias not in databases:
+        return []
+    try:
+        rows = GroupMapping.objects.using(alias).exists()
+    except DatabaseError:  # not migrated yet: there are no rows
+        return []
+    return _mapping_tenant_unnamed("A Microsoft group mapping row") if rows else []

@@ -71,6 +71,7 @@ DEFAULTS: dict[str, Any] = {
     "MICROSOFT_SSO_GROUPS_MAP": {},
     "MICROSOFT_SSO_ROLES_MAP": {},
     "MICROSOFT_SSO_GROUPS_MAX_PAGES": 10,
+    "MICROSOFT_SSO_MAPPING_TENANTS": [],
     "SSO_ADMIN_ROUTE": "admin:index",
     "SSO_SHOW_FORM_ON_ADMIN_PAGE": True,
     "SSO_USE_ALTERNATE_W003": False,
@@ -212,6 +213,7 @@ class Settings:
     groups_map = _Setting[dict[str, Any]]("MICROSOFT_SSO_GROUPS_MAP")
     roles_map = _Setting[dict[str, Any]]("MICROSOFT_SSO_ROLES_MAP")
     groups_max_pages = _Setting[int]("MICROSOFT_SSO_GROUPS_MAX_PAGES")
+    mapping_tenants = _Setting[list[str]]("MICROSOFT_SSO_MAPPING_TENANTS")
     admin_route = _Setting[str]("SSO_ADMIN_ROUTE")
     show_form_on_admin_page = _Setting[bool]("SSO_SHOW_FORM_ON_ADMIN_PAGE")
 

@@ -47,7 +47,7 @@ from django_microsoft_sso.groups import Mapping, claimed_groups, claimed_roles
 from django_microsoft_sso.logs import log
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.tokens import MicrosoftIdentity
-from django_microsoft_sso.users import Memberships, UserSync
+from django_microsoft_sso.users import Memberships, UserSync, signing_in_with_microsoft
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -300,6 +300,20 @@ class LoginFlow:
             trusted = {single} if single else set()
         return allowed, trusted - {client.PERSONAL_ACCOUNTS_TENANT_ID}
 
+    def mapping_tenants(self) -> set[str]:
+        """The tenants whose groups and app roles the mappings may turn into Django rights.
+
+        Only tenants the project names: the authority's own, and ``MAPPING_TENANTS``. Whoever
+        administers a tenant decides its roles and groups, so with ``common`` or
+        ``organizations`` any stranger could otherwise assign themselves a mapped role. ``"*"``
+        and the personal-accounts tenant (which anyone can join) name no one.
+        """
+        single = client.tenant_metadata(self.sso).tenant_id
+        named = {str(tenant).strip().lower() for tenant in self.sso.mapping_tenants or []}
+        if single:
+            named.add(single)
+        return named - {"*", client.PERSONAL_ACCOUNTS_TENANT_ID}
+
     def verify_tenant(self, identity: MicrosoftIdentity) -> bool:
         """Refuse a tenant the project does not allow; return whether it is trusted."""
         allowed, trusted = self.tenants()
@@ -353,11 +367,21 @@ class LoginFlow:
         """The person's groups and roles, when a mapping (or a flag it granted) needs them.
 
         Group ids come from the id_token's ``groups`` claim; when the token has none (an
-        overage, or no group claims configured) and a group mapping exists, from Graph.
+        overage, or no group claims configured) and a group mapping exists, from Graph. A
+        person of a tenant the mappings do not apply to (``mapping_tenants``) has none.
         """
         mapping = Mapping.load(self.sso.groups_map, self.sso.roles_map)
         if not mapping:
             # Nothing is mapped: flags a former mapping granted are still taken back.
+            return Memberships(mapping, set(), set())
+        if identity.tenant_id not in self.mapping_tenants():
+            # No groups and no roles: the mapped groups and flags it gave before are taken back.
+            log(
+                self.sso,
+                "INFO",
+                "Group mapping not applied: tenant {} is not in MICROSOFT_SSO_MAPPING_TENANTS",
+                identity.tenant_id,
+            )
             return Memberships(mapping, set(), set())
         claims = identity.claims
         group_ids: set[str] = set()
@@ -420,7 +444,8 @@ class LoginFlow:
                         raise
                     link = sync.find_link(identity)
             logging_in = True
-            login(self.request, user, backend=backend)
+            with signing_in_with_microsoft():
+                login(self.request, user, backend=backend)
         except LoginError:
             self.abandon_session(logging_in, earlier_tokens)
             raise

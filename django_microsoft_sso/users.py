@@ -11,13 +11,16 @@ and points ``django_microsoft_sso.flow.LoginFlow.user_sync_class`` at the subcla
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +30,7 @@ from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import RefusedError
 from django_microsoft_sso.graph import MicrosoftProfile
 from django_microsoft_sso.groups import FLAGS, Mapping
+from django_microsoft_sso.logs import log
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.tokens import MicrosoftIdentity
 
@@ -420,7 +424,8 @@ class UserSync:
 
         Only Django groups some mapping names are added or removed. A flag is removed only when
         the mapping granted it before (``link.mapped_flags``) and neither the mapping nor
-        ``STAFF_LIST`` / ``SUPERUSER_LIST`` grants it now.
+        ``STAFF_LIST`` / ``SUPERUSER_LIST`` grants it now. An account the mapping grants a flag
+        signs in through Microsoft only: its password is made unusable.
         """
         from django.contrib.auth.models import Group
 
@@ -462,6 +467,11 @@ class UserSync:
             elif flag in before and has and flag not in listed:
                 setattr(user, flag, False)
                 changed.add(flag)
+        if after and user.has_usable_password():
+            # These flags hold while Entra grants them, and only a sign-in with Microsoft asks
+            # Entra: a password would keep them after the role or group is taken away.
+            user.set_unusable_password()
+            changed.add("password")
         return ",".join(sorted(after)), changed
 
     def update_link(
@@ -507,3 +517,56 @@ class UserSync:
     def _max_length(self, name: str) -> int | None:
         field: Any = self.user_model._meta.get_field(name)
         return getattr(field, "max_length", None)
+
+
+# True while this package logs a person in: any other login did not ask Microsoft.
+_signing_in_with_microsoft: ContextVar[bool] = ContextVar(
+    "django_microsoft_sso_signing_in", default=False
+)
+
+
+@contextmanager
+def signing_in_with_microsoft() -> Iterator[None]:
+    """Mark the ``login()`` inside as a sign-in through Microsoft."""
+    marker = _signing_in_with_microsoft.set(True)
+    try:
+        yield
+    finally:
+        _signing_in_with_microsoft.reset(marker)
+
+
+def take_back_mapped_flags(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """At a login that did not come through Microsoft, take back the flags a mapping granted.
+
+    A ``user_logged_in`` receiver. A mapping grants ``is_staff`` and ``is_superuser`` for as long
+    as Entra grants the role or group, and only a sign-in with Microsoft asks Entra; the sync
+    makes such an account's password unusable, and this covers a password set afterwards (or
+    another way in). The next sign-in with Microsoft grants them again if Entra still does.
+    """
+    user_model = get_user_model()
+    if _signing_in_with_microsoft.get() or not isinstance(user, user_model) or user.pk is None:
+        return
+    link = MicrosoftSSOUser.objects.filter(user_id=user.pk).exclude(mapped_flags="").first()
+    if link is None:
+        return
+    fields = {field.name for field in user_model._meta.get_fields()}
+    flags = [
+        flag
+        for flag in link.mapped_flags.split(",")
+        if flag in FLAGS and flag in fields and getattr(user, flag)
+    ]
+    with transaction.atomic(using=router.db_for_write(MicrosoftSSOUser)):
+        for flag in flags:
+            setattr(user, flag, False)
+        if flags:
+            user.save(update_fields=flags)
+        link.mapped_flags = ""
+        link.save(update_fields=["mapped_flags"])
+    if flags:
+        log(
+            Settings(request),
+            "WARNING",
+            "User {} signed in without Microsoft: {} a group mapping granted taken back",
+            user.pk,
+            ",".join(flags),
+        )

@@ -23,10 +23,13 @@ URL_SETTINGS = [
 ]
 
 
-def reported():
-    """{check id: [setting it names, …]} for this package's checks, as ``manage.py check`` runs them."""
+def reported(databases=None):
+    """{check id: [setting it names, …]} for this package's checks, as ``manage.py check`` runs them.
+
+    With ``databases``, the checks that read the database run too (``check --database``).
+    """
     found: dict[str, list[str]] = {}
-    for message in run_checks():
+    for message in run_checks(databases=databases):
         if message.id and message.id.startswith("django_microsoft_sso."):
             found.setdefault(message.id.rsplit(".", 1)[1], []).append(message.obj)
     return found
@@ -375,3 +378,84 @@ def test_w005_e015_absent_for_a_server_side_session(settings, engine):
     settings.MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN = True
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, FOLLOWS_MIDDLEWARE]
     assert reported() == {}
+
+
+# -- E101, E102: mappings with a multi-tenant authority -------------------------------------------
+
+COMMON = "https://login.microsoftonline.com/common"
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
+@pytest.mark.parametrize(
+    "maps",
+    [
+        {"MICROSOFT_SSO_ROLES_MAP": {"Site.Admin": "is_superuser"}},
+        {"MICROSOFT_SSO_GROUPS_MAP": {"6f2c1b1e-4c3a-4a8e-9d55-2f1e0b9c7a10": "Editors"}},
+    ],
+)
+@pytest.mark.parametrize(
+    "authority", [None, COMMON, "https://login.microsoftonline.com/organizations"]
+)
+def test_e101_mapping_with_a_multi_tenant_authority_and_no_mapping_tenant(
+    settings, maps, authority
+):
+    settings.MICROSOFT_SSO_AUTHORITY = authority
+    settings.MICROSOFT_SSO_ALLOWED_TENANTS = ["*"]
+    for name, value in maps.items():
+        setattr(settings, name, value)
+    assert reported() == {"E101": ["MICROSOFT_SSO_MAPPING_TENANTS"]}
+
+
+@pytest.mark.django_db
+def test_e101_mapping_rows_with_a_multi_tenant_authority(settings):
+    from django_microsoft_sso.models import GroupMapping
+
+    settings.MICROSOFT_SSO_AUTHORITY = COMMON
+    settings.MICROSOFT_SSO_ALLOWED_TENANTS = ["*"]
+    assert "E101" not in reported(databases=["default"])
+    GroupMapping.objects.create(kind=GroupMapping.ROLE, source="Site.Admin", is_superuser=True)
+
+    assert reported() == {}  # the rows are read only when the database checks run
+    assert reported(databases=["default"]) == {"E101": ["MICROSOFT_SSO_MAPPING_TENANTS"]}
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = [TENANT]
+    assert reported(databases=["default"]) == {}
+
+
+@pytest.mark.parametrize(
+    ("authority", "mapping_tenants"),
+    [
+        (COMMON, [TENANT]),
+        (COMMON, lambda request: [TENANT]),
+        (f"https://login.microsoftonline.com/{TENANT}", []),
+    ],
+    ids=["common-with-a-tenant", "common-with-a-callable", "single-tenant-authority"],
+)
+def test_e101_absent_with_a_named_tenant(settings, authority, mapping_tenants):
+    settings.MICROSOFT_SSO_AUTHORITY = authority
+    settings.MICROSOFT_SSO_ALLOWED_TENANTS = ["*"]
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": "is_superuser"}
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = mapping_tenants
+    assert reported() == {}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        TENANT,  # a string, not a list
+        ["*"],
+        [TENANT, " * "],
+        ["9188040d-6c67-4c5b-b112-36a304b66dad"],  # personal accounts: open to anyone
+        ["contoso.com"],
+        [""],
+        [None],
+    ],
+)
+def test_e102_mapping_tenants_not_a_list_of_tenant_ids(settings, value):
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = value
+    assert reported() == {"E102": ["MICROSOFT_SSO_MAPPING_TENANTS"]}
+
+
+@pytest.mark.parametrize("value", [[], None, [TENANT, TENANT.upper(), f" {TENANT} "]])
+def test_e102_absent_with_tenant_ids(settings, value):
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = value
+    assert "E102" not in reported()

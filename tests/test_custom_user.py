@@ -136,3 +136,28 @@ def test_readme_hook_without_saved_token_refuses_and_keeps_nothing(client, micro
 def test_readme_documents_this_hook_word_for_word():
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
     assert HOOK.read_text(encoding="utf-8") in blocks
+
+
+def test_flags_a_mapping_granted_hold_for_microsoft_sign_ins_only(client, microsoft, settings):
+    """The custom model's e-mail signs in on the admin's form; the mapped flags need Microsoft."""
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": "is_superuser"}
+    User = get_user_model()
+    User.objects.create_user("alice@contoso.com", "old password")
+    alice = microsoft.add_user("alice@contoso.com", mail="alice@contoso.com", roles=["Site.Admin"])
+    microsoft.login(client, alice)
+    client.logout()
+    user = User.objects.get()
+    assert (user.is_staff, user.is_superuser, user.has_usable_password()) == (True, True, False)
+    credentials = {"username": "alice@contoso.com", "next": "/admin/"}
+
+    response = client.post("/admin/login/", {**credentials, "password": "old password"})
+    assert response.status_code == 200  # refused: the password no longer signs in
+
+    user.set_password("set by an administrator")
+    user.save()
+    response = client.post("/admin/login/", {**credentials, "password": "set by an administrator"})
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.is_staff, user.is_superuser) == (False, False)
+    assert client.get("/admin/").status_code == 302

@@ -2,7 +2,7 @@
 
 import httpx
 import pytest
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.management import call_command
@@ -10,6 +10,11 @@ from django.core.management.base import SystemCheckError
 
 from django_microsoft_sso.groups import forget_database_rows
 from django_microsoft_sso.models import GroupMapping, MicrosoftSSOUser
+from django_microsoft_sso.testing import (
+    DEFAULT_TENANT_ID,
+    OTHER_TENANT_ID,
+    PERSONAL_ACCOUNTS_TENANT_ID,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -364,3 +369,252 @@ def test_role_rows_and_renamed_groups_apply_at_the_next_sign_in(client, microsof
 
     assert group_names(user_named("alice@contoso.com")) == []
     assert Group.objects.get().name == "Proofreaders"  # no stale "Reviewers" made again
+
+
+# -- a multi-tenant authority: mappings apply to the tenants named for them only -----------------
+
+COMMON = "https://login.microsoftonline.com/common"
+ORGANIZATIONS = "https://login.microsoftonline.com/organizations"
+
+
+@pytest.fixture(params=[COMMON, ORGANIZATIONS], ids=["common", "organizations"])
+def any_tenant_with_mappings(request, settings):
+    """Any tenant signs in, and roles, groups and a database row all grant something."""
+    settings.MICROSOFT_SSO_AUTHORITY = request.param
+    settings.MICROSOFT_SSO_ALLOWED_TENANTS = ["*"]
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["*"]
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": ["is_superuser", "Admins"]}
+    settings.MICROSOFT_SSO_GROUPS_MAP = {EDITORS_ID: "Editors"}
+    GroupMapping.objects.create(
+        kind=GroupMapping.ROLE,
+        source="Site.Review",
+        django_group=Group.objects.create(name="Reviewers"),
+        is_staff=True,
+    )
+
+
+def add_tenant_admin(microsoft, tenant_id):
+    """Someone who administers ``tenant_id`` and gave themselves every role and group there."""
+    return microsoft.add_user(
+        "mallory@fabrikam.com",
+        tenant_id=tenant_id,
+        roles=["Site.Admin", "Site.Review"],
+        groups=[EDITORS_ID],
+    )
+
+
+def test_a_foreign_tenants_roles_groups_and_rows_grant_nothing(
+    client, microsoft, settings, any_tenant_with_mappings
+):
+    mallory = add_tenant_admin(microsoft, OTHER_TENANT_ID)
+
+    response = microsoft.login(client, mallory, next="/private/")
+
+    assert response.url == "/private/"  # signed in, as ALLOWED_TENANTS = ["*"] says
+    user = user_named("mallory@fabrikam.com")
+    assert (user.is_staff, user.is_superuser) == (False, False)
+    assert group_names(user) == []
+    assert MicrosoftSSOUser.objects.get(user=user).mapped_flags == ""
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_foreign_tenant_loses_what_a_mapping_gave_before(
+    client, microsoft, settings, any_tenant_with_mappings
+):
+    """A partner tenant the project stops naming in MAPPING_TENANTS keeps nothing it was given."""
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = [OTHER_TENANT_ID]
+    mallory = add_tenant_admin(microsoft, OTHER_TENANT_ID)
+    microsoft.login(client, mallory)
+    user = user_named("mallory@fabrikam.com")
+    assert user.is_superuser
+    assert group_names(user) == ["Admins", "Editors", "Reviewers"]
+    client.logout()
+
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = [DEFAULT_TENANT_ID]
+    response = microsoft.login(client, mallory, next="/private/")
+
+    assert response.url == "/private/"
+    user.refresh_from_db()
+    assert (user.is_staff, user.is_superuser) == (False, False)
+    assert group_names(user) == []
+    assert MicrosoftSSOUser.objects.get(user=user).mapped_flags == ""
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("listed", [OTHER_TENANT_ID, OTHER_TENANT_ID.upper()])
+def test_a_tenant_named_in_mapping_tenants_is_granted(
+    client, microsoft, settings, any_tenant_with_mappings, listed
+):
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = [DEFAULT_TENANT_ID, listed]
+    partner = add_tenant_admin(microsoft, OTHER_TENANT_ID)
+
+    microsoft.login(client, partner)
+
+    user = user_named("mallory@fabrikam.com")
+    assert (user.is_staff, user.is_superuser) == (True, True)
+    assert group_names(user) == ["Admins", "Editors", "Reviewers"]
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_home_tenant_needs_naming_too_when_the_authority_is_multi_tenant(
+    client, microsoft, settings, any_tenant_with_mappings
+):
+    """``common`` names no tenant: without MAPPING_TENANTS no one is granted anything."""
+    alice = microsoft.add_user(
+        "alice@contoso.com", tenant_id=DEFAULT_TENANT_ID, roles=["Site.Admin"]
+    )
+    microsoft.login(client, alice)
+    assert not user_named("alice@contoso.com").is_superuser
+    client.logout()
+
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = [DEFAULT_TENANT_ID]
+    microsoft.login(client, alice)
+
+    assert user_named("alice@contoso.com").is_superuser
+
+
+def test_a_foreign_tenant_makes_no_graph_request_for_groups(
+    client, microsoft, settings, any_tenant_with_mappings
+):
+    microsoft.groups_claim_limit = 0
+    mallory = add_tenant_admin(microsoft, OTHER_TENANT_ID)
+
+    response = microsoft.login(client, mallory, next="/private/")
+
+    assert response.url == "/private/"
+    assert microsoft.count("groups") == 0
+    assert group_names(user_named("mallory@fabrikam.com")) == []
+
+
+def test_the_star_in_mapping_tenants_names_no_tenant(
+    client, microsoft, settings, any_tenant_with_mappings
+):
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = ["*"]
+    mallory = add_tenant_admin(microsoft, OTHER_TENANT_ID)
+
+    microsoft.login(client, mallory)
+
+    assert not user_named("mallory@fabrikam.com").is_superuser
+
+
+@pytest.mark.parametrize(
+    ("authority", "tenant", "mapping_tenants"),
+    [
+        (COMMON, OTHER_TENANT_ID, []),
+        (ORGANIZATIONS, OTHER_TENANT_ID, [DEFAULT_TENANT_ID]),
+        (COMMON, OTHER_TENANT_ID, ["*"]),
+        (COMMON, PERSONAL_ACCOUNTS_TENANT_ID, [PERSONAL_ACCOUNTS_TENANT_ID]),
+    ],
+    ids=["common-none-named", "organizations-other-named", "star", "personal-tenant-listed"],
+)
+def test_a_role_assigned_in_a_tenant_nobody_named_grants_nothing(
+    client, microsoft, settings, authority, tenant, mapping_tenants
+):
+    """The review's case: whoever administers a tenant assigns themselves the mapped role there."""
+    settings.MICROSOFT_SSO_AUTHORITY = authority
+    settings.MICROSOFT_SSO_ALLOWED_TENANTS = ["*"]
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["*"]
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = mapping_tenants
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": ["is_superuser", "Admins"]}
+    mallory = microsoft.add_user("mallory@fabrikam.com", tenant_id=tenant, roles=["Site.Admin"])
+
+    response = microsoft.login(client, mallory, next="/private/")
+
+    assert response.url == "/private/", messages_of(response)
+    user = user_named("mallory@fabrikam.com")
+    assert (user.is_staff, user.is_superuser) == (False, False)
+    assert group_names(user) == []
+    assert client.get("/admin/").status_code == 302
+
+
+# -- flags a mapping granted hold for sign-ins through Microsoft only ----------------------------
+
+PASSWORD = "a password an administrator set"
+
+
+def sign_in_with_password(client, username, password=PASSWORD):
+    """The admin's own login form, as a person fills it in."""
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password, "next": "/admin/"},
+    )
+
+
+def test_a_mapping_that_grants_a_flag_makes_the_password_unusable(client, microsoft, settings):
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": "is_superuser"}
+    get_user_model().objects.create_user("alice@contoso.com", password=PASSWORD)
+    alice = microsoft.add_user("alice@contoso.com", roles=["Site.Admin"])
+    microsoft.login(client, alice)
+    client.logout()
+
+    response = sign_in_with_password(client, "alice@contoso.com")
+
+    assert response.status_code == 200  # the form again, with its error
+    assert "Please enter the correct username and password" in response.content.decode()
+    assert SESSION_KEY not in client.session
+    user = user_named("alice@contoso.com")
+    assert not user.has_usable_password()
+    assert user.is_superuser  # until Entra takes the role away
+
+
+def test_a_mapping_that_grants_only_groups_leaves_the_password_alone(client, microsoft, settings):
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Editor": "Editors"}
+    get_user_model().objects.create_user("alice@contoso.com", password=PASSWORD)
+    alice = microsoft.add_user("alice@contoso.com", roles=["Site.Editor"])
+    microsoft.login(client, alice)
+    client.logout()
+
+    # Not staff, so not through the admin's form: the project's own login does the same.
+    assert client.login(username="alice@contoso.com", password=PASSWORD)
+    assert client.get("/private/").content == b"private page of alice@contoso.com"
+
+
+def test_a_password_set_later_signs_in_without_the_mapped_flags(client, microsoft, settings):
+    """Entra takes the role away; the person never signs in with Microsoft again."""
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": "is_superuser"}
+    alice = microsoft.add_user("alice@contoso.com", roles=["Site.Admin"])
+    microsoft.login(client, alice)
+    client.logout()
+    user = user_named("alice@contoso.com")
+    user.set_password(PASSWORD)
+    user.save()
+    alice.roles = []
+
+    response = sign_in_with_password(client, "alice@contoso.com")
+
+    assert response.status_code == 302
+    assert SESSION_KEY in client.session  # the password still signs in…
+    user.refresh_from_db()
+    assert (user.is_staff, user.is_superuser) == (False, False)  # …without the mapped flags
+    assert MicrosoftSSOUser.objects.get(user=user).mapped_flags == ""
+    assert client.get("/admin/").status_code == 302
+    client.logout()
+
+    # Entra gives the role back: the next sign-in with Microsoft grants the flags again.
+    alice.roles = ["Site.Admin"]
+    microsoft.login(client, alice)
+    user.refresh_from_db()
+    assert user.is_superuser
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_password_sign_in_keeps_flags_no_mapping_granted(client, microsoft, settings):
+    settings.MICROSOFT_SSO_ROLES_MAP = {"Site.Admin": "is_superuser"}
+    get_user_model().objects.create_user("alice@contoso.com", password=PASSWORD, is_staff=True)
+    alice = microsoft.add_user("alice@contoso.com")
+    microsoft.login(client, alice)
+    client.logout()
+
+    assert sign_in_with_password(client, "alice@contoso.com").status_code == 302
+
+    assert user_named("alice@contoso.com").is_staff
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_password_sign_in_of_someone_never_linked_changes_nothing(client):
+    get_user_model().objects.create_superuser("root", password=PASSWORD)
+
+    assert sign_in_with_password(client, "root").status_code == 302
+
+    assert user_named("root").is_superuser
+    assert client.get("/admin/").status_code == 200
