@@ -25,8 +25,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -127,12 +129,57 @@ else:
     GroupMappingAdminBase = admin.ModelAdmin
 
 
+class GroupMappingForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The mapping form, which refuses to grant more than its editor holds."""
+
+    editor: Any = None  # the user editing, set by ``GroupMappingAdmin.get_form``
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        proposed = GroupMapping(
+            django_group=cleaned.get("django_group"),
+            is_staff=bool(cleaned.get("is_staff")),
+            is_superuser=bool(cleaned.get("is_superuser")),
+        )
+        refused = proposed.beyond_powers_of(self.editor)
+        if refused:
+            # Not field errors: those would drop the fields and hide what was refused.
+            raise ValidationError(list(refused.values()))
+        return cleaned
+
+
 @admin.register(GroupMapping)
 class GroupMappingAdmin(GroupMappingAdminBase):
-    """Entra groups and app roles and what they grant, read at each sign-in (see docs/groups.md)."""
+    """Entra groups and app roles and what they grant, read at each sign-in (see docs/groups.md).
 
+    A mapping that grants staff or superuser status, or a Django group with permissions the
+    editor lacks, is a superuser's to add, change or delete: others see it read-only.
+    """
+
+    form = GroupMappingForm
     list_display = ("source", "kind", "django_group", "is_staff", "is_superuser")
     list_filter = ("kind", "is_staff", "is_superuser")
     list_select_related = ("django_group",)
     search_fields = ("source", "django_group__name")
     fields = ("kind", "source", "django_group", "is_staff", "is_superuser")
+
+    def get_form(  # type: ignore[override]
+        self, request: HttpRequest, obj: GroupMapping | None = None, **kwargs: Any
+    ) -> type[GroupMappingForm]:
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"editor": request.user})
+
+    def has_change_permission(self, request: HttpRequest, obj: GroupMapping | None = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and not (obj and obj.beyond_powers_of(request.user))
+
+    def has_delete_permission(self, request: HttpRequest, obj: GroupMapping | None = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and not (obj and obj.beyond_powers_of(request.user))
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # The "delete selected" action asks only for the model's permission, not each row's.
+        deleted, counts, needed, protected = super().get_deleted_objects(objs, request)
+        if any(mapping.beyond_powers_of(request.user) for mapping in objs):
+            needed.add(str(self.opts.verbose_name))
+        return deleted, counts, needed, protected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -111,6 +113,33 @@ class GroupMapping(models.Model):
                     "Choose a Django group, or staff or superuser status: a mapping must grant something."
                 )
             )
+
+    def beyond_powers_of(self, user: Any) -> dict[str, str]:
+        """What this mapping grants that ``user`` may not hand out, as {field: why}; {} if nothing.
+
+        Whoever may edit mappings could otherwise map their own Entra group or role to superuser:
+        only an active superuser may grant staff or superuser status, or a Django group that
+        holds a permission the editor lacks.
+        """
+        if getattr(user, "is_active", False) and getattr(user, "is_superuser", False):
+            return {}
+        found = {}
+        if self.is_staff or self.is_superuser:
+            found["is_superuser" if self.is_superuser else "is_staff"] = str(
+                _("Only a superuser may grant staff or superuser status through a mapping.")
+            )
+        group = self.django_group if self.django_group_id else None
+        if group is not None:
+            needed = group.permissions.values_list("content_type__app_label", "codename")
+            if not all(user.has_perm(f"{app}.{codename}") for app, codename in needed):
+                found["django_group"] = str(
+                    _(
+                        "Only a superuser may map to the Django group %(group)s: it holds "
+                        "permissions you do not have."
+                    )
+                    % {"group": group.name}
+                )
+        return found
 
 
 # A changed mapping row, or a renamed or deleted Django group, is read again at the next sign-in.

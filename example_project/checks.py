@@ -27,14 +27,5 @@ def check_microsoft_sign_in_setup(app_configs: Any = None, **kwargs: Any) -> lis
                 id="example_project.W001",
             )
         ]
-    if not settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS:
-        return [
-            Warning(
-                "MICROSOFT_SSO_ALLOWABLE_DOMAINS is empty: every sign-in with Microsoft will be "
-                "refused.",
-                hint='Export MICROSOFT_SSO_ALLOWABLE_DOMAINS="contoso.com" (your e-mail domains, '
-                "comma-separated).",
-                id="example_project.W002",
-            )
-        ]
+    # An empty MICROSOFT_SSO_ALLOWABLE_DOMAINS is the package's own django_microsoft_sso.W006.
     return []

@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 
-from django_microsoft_sso.models import MicrosoftSSOUser
+from django_microsoft_sso.models import GroupMapping, MicrosoftSSOUser
 from django_microsoft_sso.testing import DEFAULT_TENANT_ID, OTHER_TENANT_ID, TINY_PNG
 
 pytestmark = pytest.mark.django_db
@@ -230,3 +230,147 @@ def test_inline_shown_to_whoever_may_view_the_user(client):
     assert response.status_code == 200
     assert f'<div class="readonly">{link.microsoft_id}</div>' in text(response)
     assert client.get(f"/microsoft_sso/picture/{link.user_id}/").content == TINY_PNG
+
+
+# -- group mappings: only a superuser may grant more than they hold -------------------------------
+
+MAPPINGS = "/admin/django_microsoft_sso/groupmapping/"
+MAPPING_PERMISSIONS = ("view_groupmapping", "add_groupmapping", "change_groupmapping")
+ONLY_SUPERUSER_FLAGS = "Only a superuser may grant staff or superuser status through a mapping."
+
+
+def group_with(name, *codenames):
+    group = Group.objects.create(name=name)
+    group.permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return group
+
+
+def errors_of(response):
+    """The form's errors, as the page shows them."""
+    assert response.status_code == 200, response
+    form = response.context["adminform"].form
+    return [str(error) for errors in form.errors.values() for error in errors]
+
+
+@pytest.mark.parametrize("flag", ["is_staff", "is_superuser"])
+def test_staff_cannot_add_a_mapping_that_grants_a_flag(client, flag):
+    staff_with(client, *MAPPING_PERMISSIONS)
+
+    response = client.post(f"{MAPPINGS}add/", {"kind": "role", "source": "Site.Admin", flag: "on"})
+
+    assert errors_of(response) == [ONLY_SUPERUSER_FLAGS]
+    assert not GroupMapping.objects.exists()
+
+
+def test_staff_cannot_map_to_a_group_holding_permissions_they_lack(client):
+    staff_with(client, *MAPPING_PERMISSIONS)
+    admins = group_with("Admins", "change_user", "delete_user")
+
+    response = client.post(
+        f"{MAPPINGS}add/", {"kind": "role", "source": "Site.Admin", "django_group": admins.pk}
+    )
+
+    assert errors_of(response) == [
+        "Only a superuser may map to the Django group Admins: it holds permissions you do not "
+        "have."
+    ]
+    assert not GroupMapping.objects.exists()
+
+
+def test_staff_may_map_to_a_group_within_their_own_permissions(client):
+    staff_with(client, *MAPPING_PERMISSIONS, "view_user")
+    readers = group_with("Readers", "view_user")
+
+    response = client.post(
+        f"{MAPPINGS}add/", {"kind": "role", "source": "Site.Read", "django_group": readers.pk}
+    )
+
+    assert response.status_code == 302
+    assert GroupMapping.objects.get().django_group == readers
+
+
+def test_staff_cannot_turn_a_mapping_into_a_superuser_grant(client):
+    readers = group_with("Readers")
+    mapping = GroupMapping.objects.create(kind="role", source="Site.Read", django_group=readers)
+    staff_with(client, *MAPPING_PERMISSIONS)
+
+    response = client.post(
+        f"{MAPPINGS}{mapping.pk}/change/",
+        {"kind": "role", "source": "Site.Read", "django_group": readers.pk, "is_superuser": "on"},
+    )
+
+    assert errors_of(response) == [ONLY_SUPERUSER_FLAGS]
+    mapping.refresh_from_db()
+    assert not mapping.is_superuser
+
+
+@pytest.fixture
+def superuser_mapping():
+    return GroupMapping.objects.create(kind="role", source="Site.Admin", is_superuser=True)
+
+
+def test_staff_cannot_change_a_privileged_mapping(client, superuser_mapping):
+    staff_with(client, *MAPPING_PERMISSIONS)
+    page = client.get(f"{MAPPINGS}{superuser_mapping.pk}/change/")
+
+    response = client.post(
+        f"{MAPPINGS}{superuser_mapping.pk}/change/",
+        {"kind": "role", "source": "Their.Own.Role", "is_superuser": "on"},
+    )
+
+    assert page.status_code == 200
+    assert 'name="_save"' not in text(page)
+    assert response.status_code == 403
+    superuser_mapping.refresh_from_db()
+    assert superuser_mapping.source == "Site.Admin"
+
+
+def test_staff_cannot_delete_a_privileged_mapping(client, superuser_mapping):
+    staff_with(client, *MAPPING_PERMISSIONS, "delete_groupmapping")
+
+    one = client.post(f"{MAPPINGS}{superuser_mapping.pk}/delete/", {"post": "yes"})
+    many = client.post(
+        MAPPINGS,
+        {"action": "delete_selected", "_selected_action": [superuser_mapping.pk], "post": "yes"},
+    )
+
+    assert one.status_code == 403
+    assert many.status_code == 403
+    assert GroupMapping.objects.filter(pk=superuser_mapping.pk).exists()
+
+
+def test_staff_may_delete_a_mapping_within_their_permissions(client):
+    mapping = GroupMapping.objects.create(
+        kind="role", source="Site.Read", django_group=group_with("Readers")
+    )
+    staff_with(client, *MAPPING_PERMISSIONS, "delete_groupmapping")
+
+    response = client.post(
+        MAPPINGS, {"action": "delete_selected", "_selected_action": [mapping.pk], "post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not GroupMapping.objects.exists()
+
+
+def test_superuser_may_grant_anything(admin_client, superuser_mapping):
+    admins = group_with("Admins", "change_user", "delete_user")
+
+    added = admin_client.post(
+        f"{MAPPINGS}add/",
+        {
+            "kind": "group",
+            "source": str(uuid.uuid4()),
+            "django_group": admins.pk,
+            "is_staff": "on",
+        },
+    )
+    changed = admin_client.post(
+        f"{MAPPINGS}{superuser_mapping.pk}/change/",
+        {"kind": "role", "source": "Site.Owner", "is_superuser": "on"},
+    )
+
+    assert (added.status_code, changed.status_code) == (302, 302)
+    assert GroupMapping.objects.filter(django_group=admins, is_staff=True).exists()
+    superuser_mapping.refresh_from_db()
+    assert superuser_mapping.source == "Site.Owner"

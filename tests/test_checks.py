@@ -6,8 +6,10 @@ import sys
 
 import pytest
 from django.core.checks import run_checks
+from django.utils.translation import gettext_lazy
 from msal.authority import AZURE_PUBLIC, AuthorityBuilder
 
+from django_microsoft_sso import checks, conf
 from tests.hooks_for_tests import MicrosoftBackend
 
 BACKEND_PATH = "tests.hooks_for_tests.MicrosoftBackend"
@@ -380,7 +382,7 @@ def test_w005_e015_absent_for_a_server_side_session(settings, engine):
     assert reported() == {}
 
 
-# -- E101, E102: mappings with a multi-tenant authority -------------------------------------------
+# -- E017, E055: mappings with a multi-tenant authority -------------------------------------------
 
 COMMON = "https://login.microsoftonline.com/common"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -403,7 +405,7 @@ def test_e101_mapping_with_a_multi_tenant_authority_and_no_mapping_tenant(
     settings.MICROSOFT_SSO_ALLOWED_TENANTS = ["*"]
     for name, value in maps.items():
         setattr(settings, name, value)
-    assert reported() == {"E101": ["MICROSOFT_SSO_MAPPING_TENANTS"]}
+    assert reported() == {"E017": ["MICROSOFT_SSO_MAPPING_TENANTS"]}
 
 
 @pytest.mark.django_db
@@ -412,11 +414,11 @@ def test_e101_mapping_rows_with_a_multi_tenant_authority(settings):
 
     settings.MICROSOFT_SSO_AUTHORITY = COMMON
     settings.MICROSOFT_SSO_ALLOWED_TENANTS = ["*"]
-    assert "E101" not in reported(databases=["default"])
+    assert "E017" not in reported(databases=["default"])
     GroupMapping.objects.create(kind=GroupMapping.ROLE, source="Site.Admin", is_superuser=True)
 
     assert reported() == {}  # the rows are read only when the database checks run
-    assert reported(databases=["default"]) == {"E101": ["MICROSOFT_SSO_MAPPING_TENANTS"]}
+    assert reported(databases=["default"]) == {"E017": ["MICROSOFT_SSO_MAPPING_TENANTS"]}
     settings.MICROSOFT_SSO_MAPPING_TENANTS = [TENANT]
     assert reported(databases=["default"]) == {}
 
@@ -452,10 +454,185 @@ def test_e101_absent_with_a_named_tenant(settings, authority, mapping_tenants):
 )
 def test_e102_mapping_tenants_not_a_list_of_tenant_ids(settings, value):
     settings.MICROSOFT_SSO_MAPPING_TENANTS = value
-    assert reported() == {"E102": ["MICROSOFT_SSO_MAPPING_TENANTS"]}
+    assert reported() == {"E055": ["MICROSOFT_SSO_MAPPING_TENANTS"]}
 
 
 @pytest.mark.parametrize("value", [[], None, [TENANT, TENANT.upper(), f" {TENANT} "]])
 def test_e102_absent_with_tenant_ids(settings, value):
     settings.MICROSOFT_SSO_MAPPING_TENANTS = value
-    assert "E102" not in reported()
+    assert "E055" not in reported()
+
+
+# -- E018…E054: the type and shape of each setting -----------------------------------------------
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+# (check id, setting, wrong values, right values): one row per check id.
+SHAPE_CASES = [
+    ("E018", "MICROSOFT_SSO_ENABLED", ["False", 1, None], [True, False]),
+    ("E019", "MICROSOFT_SSO_ENABLE_LOGS", ["yes", 0], [True, False]),
+    ("E020", "MICROSOFT_SSO_ENABLE_MESSAGES", ["True"], [True, False]),
+    ("E021", "MICROSOFT_SSO_APPLICATION_ID", [1234, b"app-id"], [TENANT]),
+    ("E022", "MICROSOFT_SSO_CLIENT_SECRET", [b"a-secret", ["a-secret"]], ["a-secret"]),
+    (
+        "E023",
+        "MICROSOFT_SSO_SCOPES",
+        ["User.Read", ["User.Read Mail.Read"], [""], [None]],
+        [[], ["User.Read"], ("User.Read", "Mail.Read")],
+    ),
+    ("E024", "MICROSOFT_SSO_TIMEOUT", ["10", 0, -1, True], [10, 2.5]),
+    ("E025", "MICROSOFT_SSO_GRAPH_TIMEOUT", ["10", 0], [10, 0.5]),
+    (
+        "E026",
+        "MICROSOFT_SSO_CALLBACK_DOMAIN",
+        ["https://app.example.com", "app.example.com/", "app.example.com:https", 42],
+        [None, "", "app.example.com", "app.example.com:8443"],
+    ),
+    ("E027", "MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK", ["on"], [False]),
+    ("E028", "MICROSOFT_SSO_CACHE_NAME", [["default"], None], ["default"]),
+    (
+        "E029",
+        "MICROSOFT_SSO_ALLOWABLE_DOMAINS",
+        ["contoso.com", ["*."], [" * "], ["*.*"], ["@contoso.com"], ["contoso.com", None]],
+        [["contoso.com", "*.contoso.com", "Contoso.COM."], ("contoso.com",)],
+    ),
+    (
+        "E030",
+        "MICROSOFT_SSO_ALLOWED_TENANTS",
+        ["*", [" * "], ["contoso.onmicrosoft.com"], TENANT],
+        [None, ["*"], [TENANT.upper()]],
+    ),
+    ("E031", "MICROSOFT_SSO_AUTO_CREATE_USERS", ["False"], [True, False]),
+    ("E032", "MICROSOFT_SSO_UNIQUE_EMAIL", [1], [True]),
+    (
+        "E033",
+        "MICROSOFT_SSO_STAFF_LIST",
+        ["ada@contoso.com", ["ada"], [None]],
+        [[], ["Ada@Contoso.com"]],
+    ),
+    (
+        "E034",
+        "MICROSOFT_SSO_SUPERUSER_LIST",
+        ["ada@contoso.com", ["ada @contoso.com"]],
+        [[], ["ada@contoso.com"]],
+    ),
+    ("E035", "MICROSOFT_SSO_AUTO_CREATE_FIRST_SUPERUSER", ["True"], [True]),
+    ("E036", "MICROSOFT_SSO_ALWAYS_UPDATE_USER_DATA", ["False"], [True]),
+    ("E037", "MICROSOFT_SSO_SAVE_BASIC_MICROSOFT_INFO", [None], [False]),
+    ("E038", "MICROSOFT_SSO_SAVE_ACCESS_TOKEN", ["False"], [True]),
+    ("E039", "MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN", ["False"], [False]),
+    ("E040", "MICROSOFT_SSO_SESSION_CHECK_MINUTES", ["15", 0], [15, 0.5]),
+    ("E041", "MICROSOFT_SSO_SESSION_COOKIE_AGE", ["3600", -1, 1.5], [0, 3600]),
+    ("E042", "MICROSOFT_SSO_SLO_ENABLED", ["False"], [True]),
+    ("E043", "MICROSOFT_SSO_PRE_CREATE_USER_RETURN_FULL_ARGS", ["False"], [True]),
+    ("E044", "MICROSOFT_SSO_SHOW_FAILED_LOGIN_MESSAGE", ["False"], [True]),
+    ("E045", "MICROSOFT_SSO_ADMIN_ENABLED", ["False", 0], [None, True, False]),
+    ("E046", "MICROSOFT_SSO_PAGES_ENABLED", ["False"], [None, False]),
+    ("E047", "MICROSOFT_SSO_LOGO_URL", [42], [None, "img/logo.svg"]),
+    ("E048", "MICROSOFT_SSO_TEXT", [None, 42], ["Sign in", gettext_lazy("Sign in")]),
+    ("E049", "MICROSOFT_SSO_MAX_PICTURE_BYTES", ["100KB", -1], [0, 102400]),
+    ("E050", "MICROSOFT_SSO_GROUPS_MAX_PAGES", [0, "10"], [1, 10]),
+    ("E051", "SSO_ADMIN_ROUTE", ["no-such-url-name", 42], ["admin:index", "home"]),
+    ("E052", "SSO_SHOW_FORM_ON_ADMIN_PAGE", ["False"], [False]),
+    ("E053", "SSO_USE_ALTERNATE_W003", ["True"], [True]),
+    (
+        "E054",
+        "MICROSOFT_SSO_HTTP_TRANSPORT",
+        ["no_such_module.transport", "tests.hooks_for_tests.NOT_CALLABLE", 42],
+        [None, "tests.hooks_for_tests.explode"],
+    ),
+]
+
+
+def shape_cases(which):
+    """One param per (check id, setting, value), for the ``"wrong"`` or the ``"right"`` values."""
+    return [
+        pytest.param(check_id, setting, value, id=f"{check_id}-{setting}-{value!r}")
+        for check_id, setting, wrong, right in SHAPE_CASES
+        for value in (wrong if which == "wrong" else right)
+    ]
+
+
+def test_every_shape_check_has_a_row():
+    assert [(shape.check_id, shape.setting) for shape in checks.SHAPES] == [
+        (f"django_microsoft_sso.{check_id}", setting) for check_id, setting, *_ in SHAPE_CASES
+    ]
+
+
+@pytest.mark.parametrize(("check_id", "setting", "value"), shape_cases("wrong"))
+def test_setting_of_the_wrong_type_or_shape(settings, check_id, setting, value):
+    setattr(settings, setting, value)
+
+    assert reported()[check_id] == [setting]
+
+
+@pytest.mark.parametrize(("check_id", "setting", "value"), shape_cases("right"))
+def test_shape_check_absent_for_a_right_value(settings, check_id, setting, value):
+    setattr(settings, setting, value)
+
+    assert check_id not in reported()
+
+
+@pytest.mark.parametrize("check_id", [row[0] for row in SHAPE_CASES])
+def test_shape_check_skips_a_callable_of_the_request(settings, check_id):
+    setting = next(row[1] for row in SHAPE_CASES if row[0] == check_id)
+    if setting in conf.NOT_REQUEST_CALLABLE:
+        pytest.skip("a function here is the value itself")
+    setattr(settings, setting, lambda request: "wrong")
+
+    assert check_id not in reported()
+
+
+def test_shape_check_never_shows_the_secret(settings):
+    settings.MICROSOFT_SSO_CLIENT_SECRET = b"Q7w8Q~very-secret"
+
+    shown = [str(message) for message in run_checks()]
+
+    assert any("django_microsoft_sso.E022" in line for line in shown)
+    assert not any("very-secret" in line for line in shown)
+
+
+def test_e028_cache_name_of_the_wrong_type_with_form_post(settings):
+    """The cache check (E007) must not crash on it: E028 says what is wrong."""
+    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+    settings.MICROSOFT_SSO_CACHE_NAME = ["default"]
+
+    assert reported() == {"E028": ["MICROSOFT_SSO_CACHE_NAME"]}
+
+
+@pytest.mark.parametrize("setting", URL_SETTINGS)
+@pytest.mark.parametrize("value", [None, 42, ["/"]])
+def test_e008_url_setting_that_is_not_a_string(settings, setting, value):
+    setattr(settings, setting, value)
+    assert reported() == {"E008": [setting]}
+
+
+def test_w001_absent_for_a_star_that_is_not_alone(settings):
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = [" * ", "contoso.com"]
+    assert reported() == {"E029": ["MICROSOFT_SSO_ALLOWABLE_DOMAINS"]}
+
+
+# -- W006: nobody can sign in ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("domains", [[], (), ["*."], "contoso.com"])
+def test_w006_nobody_can_sign_in(settings, domains):
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = domains
+    assert reported()["W006"] == ["MICROSOFT_SSO_ALLOWABLE_DOMAINS"]
+
+
+def test_w006_is_the_default(settings):
+    del settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS
+    assert reported() == {"W006": ["MICROSOFT_SSO_ALLOWABLE_DOMAINS"]}
+
+
+@pytest.mark.parametrize("domains", [["contoso.com"], ["*.", "contoso.com"], ["*"]])
+def test_w006_absent_when_someone_can_sign_in(settings, domains):
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = domains
+    assert "W006" not in reported()
+
+
+def test_w006_absent_when_sign_in_is_off(settings):
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = []
+    settings.MICROSOFT_SSO_ENABLED = False
+    assert reported() == {}

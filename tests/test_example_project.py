@@ -268,8 +268,8 @@ def test_app_registration_without_domains_warns_that_nobody_gets_in():
     assert result.returncode == 0, result.stderr
     assert "example_project.W001" not in result.stderr
     assert (
-        "(example_project.W002) MICROSOFT_SSO_ALLOWABLE_DOMAINS is empty: every sign-in with "
-        "Microsoft will be refused." in result.stderr
+        "(django_microsoft_sso.W006) MICROSOFT_SSO_ALLOWABLE_DOMAINS has no usable entry, so "
+        "every sign-in with Microsoft is refused." in result.stderr
     )
 
 

@@ -179,6 +179,47 @@ def test_domain_not_allowed_is_refused(client, microsoft, settings, allowed, upn
     assert not MicrosoftSSOUser.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "allowed",
+    [
+        ["*."],
+        [" * "],
+        ["*.*"],
+        ["**"],
+        ["*.*.com"],
+        ["*contoso.com"],
+        "*.contoso.com",
+        "contoso.com, *",
+        [None, "*\t"],
+    ],
+)
+def test_malformed_allowable_domains_never_let_everyone_in(client, microsoft, settings, allowed):
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = allowed
+    mallory = microsoft.add_user("mallory@evil.example")
+
+    assert_refused(microsoft.login(client, mallory), domain_refused("mallory@evil.example"))
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize("allowed", ["contoso.com", [" contoso.com"], ["@contoso.com"]])
+def test_malformed_allowable_domains_match_no_one(client, microsoft, settings, allowed):
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = allowed
+    alice = microsoft.add_user("alice@contoso.com")
+
+    assert_refused(microsoft.login(client, alice), domain_refused("alice@contoso.com"))
+
+
+def test_malformed_entry_leaves_the_others_in_force(client, microsoft, settings):
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["*.", 42, "contoso.com."]
+    alice = microsoft.add_user("alice@contoso.com")
+
+    assert signed_in(microsoft.login(client, alice)).username == "alice@contoso.com"
+    assert_refused(
+        microsoft.login(Client(), microsoft.add_user("bob@fabrikam.com")),
+        domain_refused("bob@fabrikam.com"),
+    )
+
+
 def test_person_without_mail_is_judged_by_upn_domain(client, microsoft, settings):
     settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["contoso.com"]
     alice = microsoft.add_user("alice@contoso.com", mail=None)

@@ -978,12 +978,12 @@ class FakeMicrosoft:
 
 def _project_domain() -> str:
     """A domain the project's ``MICROSOFT_SSO_ALLOWABLE_DOMAINS`` admits (contoso.com if any)."""
-    patterns = conf.raw("MICROSOFT_SSO_ALLOWABLE_DOMAINS")
-    for pattern in patterns if isinstance(patterns, list | tuple) else []:
-        pattern = str(pattern).strip().rstrip(".").lower()
+    from django_microsoft_sso.users import domain_patterns
+
+    for pattern in domain_patterns(conf.raw("MICROSOFT_SSO_ALLOWABLE_DOMAINS")):
         if pattern.startswith("*."):
             return "people." + pattern[2:]
-        if pattern and pattern != "*":
+        if pattern != "*":
             return pattern
     return "contoso.com"
 
