@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 import threading
 import time
 import warnings
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,12 +28,14 @@ import msal
 from django.core.cache import caches
 from jwt import PyJWK, PyJWKSet
 from jwt.exceptions import PyJWKSetError
+from msal.exceptions import MsalServiceError
 
 from django_microsoft_sso import __version__, clouds, conf, hooks
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import (
     ConfigurationError,
     IdTokenError,
+    MicrosoftThrottledError,
     MicrosoftUnavailableError,
     TokenError,
 )
@@ -45,6 +52,10 @@ KEYS_TTL = 24 * 3600
 # must not turn into a flood of requests to Microsoft.
 KEYS_MIN_REFRESH_INTERVAL = 60
 SHARED_CACHE_PREFIX = "django_microsoft_sso:"
+# The longest a ``Retry-After`` holds this process's token requests back. Past it, one request
+# asks Microsoft again (and meets a new ``Retry-After`` if it still throttles): a wrong or
+# absurd value, from Microsoft or a proxy, cannot stop every sign-in for long.
+MAX_RETRY_AFTER = 300
 
 _lock = threading.Lock()
 _http_client: httpx.Client | None = None
@@ -112,6 +123,58 @@ class _DiscardingTokenCache(msal.TokenCache):  # type: ignore[misc]
         return None
 
 
+class _KeepNothingHttpCache(MutableMapping[str, Any]):
+    """msal's HTTP cache, keeping nothing.
+
+    With its own cache, msal answered token requests from memory: after one 5xx, every sign-in
+    of the process got the same error for a few seconds, whatever its code (the code is not
+    part of msal's key); and an answer that carried ``Retry-After`` was kept whole, tokens
+    included, for the next sign-in. Retry-After is honoured in ``_MsalHttpClient`` instead.
+    The discovery answers msal also kept are read once per application, which lives as long
+    as the process.
+    """
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        return None
+
+    def __delitem__(self, key: str) -> None:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def _retry_after_seconds(response: Any) -> int | None:
+    """The wait Microsoft asked for with a 429 or 503 answer, at most ``MAX_RETRY_AFTER``.
+
+    None for any other answer, and for a ``Retry-After`` that is missing, past or unreadable:
+    then only the request that got the answer fails.
+    """
+    if response.status_code not in (429, 503):
+        return None
+    value = str(response.headers.get("Retry-After", "")).strip()
+    if re.fullmatch(r"[0-9]{1,10}", value):
+        seconds = int(value)
+    else:
+        # RFC 9110 also allows an HTTP date.
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = math.ceil((when - datetime.now(timezone.utc)).total_seconds())
+    if seconds <= 0:
+        return None
+    return min(seconds, MAX_RETRY_AFTER)
+
+
 def authority_url(sso: Settings) -> str:
     """The authority: ``MICROSOFT_SSO_AUTHORITY``, or ``common`` on the cloud's sign-in host."""
     chosen = clouds.cloud(sso)
@@ -149,12 +212,20 @@ class _MsalHttpClient:
     msal reads that document when an application is built. The package has just read it (or
     found it cached) for itself, so msal gets that copy instead of asking Microsoft a second time.
     Every other request goes to Microsoft through the pooled client.
+
+    When Microsoft answers a token request with 429 or 503 and ``Retry-After``, it asks this
+    application to wait: the request fails with ``MicrosoftThrottledError``, and so does every
+    request to that endpoint until the time has passed, without being sent. Any other answer,
+    a bare 5xx included, is msal's to read, and concerns that request only.
     """
 
     def __init__(self, http: httpx.Client, url: str, metadata: TenantMetadata) -> None:
         self._http = http
         self._url = url
         self._document = json.dumps(metadata.as_document())
+        self._lock = threading.Lock()
+        # endpoint -> monotonic time until which Microsoft asked not to be called
+        self._wait_until: dict[str, float] = {}
 
     def get(self, url: str, **kwargs: Any) -> Any:
         if url == self._url and not kwargs.get("params"):
@@ -170,7 +241,22 @@ class _MsalHttpClient:
                 name: value.decode() if isinstance(value, bytes) else value
                 for name, value in data.items()
             }
-        return self._http.post(url, **kwargs)
+        with self._lock:
+            left = self._wait_until.get(url, 0.0) - time.monotonic()
+        if left > 0:
+            raise MicrosoftThrottledError(
+                f"token endpoint asked to wait, {math.ceil(left)} s left: not sent",
+                math.ceil(left),
+            )
+        response = self._http.post(url, **kwargs)
+        wait = _retry_after_seconds(response)
+        if wait is not None:
+            with self._lock:
+                self._wait_until[url] = time.monotonic() + wait
+            raise MicrosoftThrottledError(
+                f"token endpoint: HTTP {response.status_code}, Retry-After {wait} s", wait
+            )
+        return response
 
     def close(self) -> None:
         """The pooled client lives as long as the process: msal does not close it."""
@@ -194,6 +280,7 @@ def msal_app(sso: Settings) -> msal.ConfidentialClientApplication:
                 client_credential=credential,
                 authority=authority,
                 http_client=http,
+                http_cache=_KeepNothingHttpCache(),
                 token_cache=_DiscardingTokenCache(),
                 # Hosts a project names itself are not in Microsoft's instance list: msal
                 # would ask the global cloud about them.
@@ -209,9 +296,13 @@ def _call_microsoft(step: str, call: Any) -> Any:
     """Run an msal call, turning network faults and nonsense answers into our errors."""
     try:
         return call()
+    except httpx.HTTPStatusError as error:
+        # Older msal (1.31) calls httpx's raise_for_status on a 5xx answer: said as newer do.
+        status = error.response.status_code
+        raise MicrosoftUnavailableError(f"{step}: HTTP Error: {status}") from error
     except httpx.HTTPError as error:
         raise MicrosoftUnavailableError(f"{step}: {type(error).__name__}") from error
-    except msal.exceptions.MsalServiceError as error:
+    except MsalServiceError as error:
         # msal raises this for an HTTP 5xx answer ("HTTP Error: 500").
         raise MicrosoftUnavailableError(f"{step}: {str(error)[:40]}") from error
     except json.JSONDecodeError as error:

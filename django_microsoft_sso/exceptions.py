@@ -51,6 +51,33 @@ class MicrosoftUnavailableError(LoginError):
     reason = "microsoft_unavailable"
 
 
+class MicrosoftThrottledError(MicrosoftUnavailableError):
+    """Microsoft answered 429 or 503 with ``Retry-After``: no token request until it has passed."""
+
+    default_message = _("Microsoft is busy and asked to wait. Please try again in a moment.")
+    reason = "microsoft_throttled"
+
+    def __init__(self, detail: str, seconds: int) -> None:
+        self.seconds = seconds
+        super().__init__(detail, _wait_message(seconds))
+
+
+def _wait_message(seconds: int) -> str | Promise:
+    """The wait in words: "a moment" for a few seconds, then seconds, then minutes.
+
+    Never fewer than 11 seconds nor 2 minutes: the counted words stay plural in every language.
+    """
+    if seconds <= 10:
+        return MicrosoftThrottledError.default_message
+    if seconds < 120:
+        return _(
+            "Microsoft is busy and asked to wait. Please try again in %(seconds)s seconds."
+        ) % {"seconds": seconds}
+    return _("Microsoft is busy and asked to wait. Please try again in %(minutes)s minutes.") % {
+        "minutes": (seconds + 59) // 60
+    }
+
+
 class TokenError(LoginError):
     """Microsoft refused to redeem the authorization code."""
 

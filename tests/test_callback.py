@@ -5,6 +5,7 @@ Also the success path's session, and the logout view.
 
 import base64
 import secrets
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -357,6 +358,140 @@ def test_token_endpoint_failure_says_microsoft_could_not_be_reached(
     assert_refused(response, client, UNAVAILABLE)
     line = assert_logged(logs, microsoft, "microsoft_unavailable", answer.params["code"])
     assert logged in line
+
+
+# -- one person's failure at the token endpoint is not everyone's -------------------------------
+
+# Microsoft's throttling of the token endpoint: 429 with ``Retry-After`` in seconds and a plain-text
+# body (msal for .NET's "client and server throttling" page, and its issue 2855, show this answer).
+THROTTLED = httpx.Response(429, text="Too Many Requests", headers={"Retry-After": "1"})
+
+
+def wait_message(count=None, unit="seconds"):
+    wait = f"in {count} {unit}" if count else "in a moment"
+    return f"Microsoft is busy and asked to wait. Please try again {wait}."
+
+
+def assert_signed_in_as(response, browser, user_principal_name):
+    assert response.status_code == 302
+    assert response.url == "/admin/", messages_of(response)
+    user = get_user_model().objects.get(pk=browser.session["_auth_user_id"])
+    assert user.username == user_principal_name
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        httpx.Response(500, text="Internal Server Error"),
+        httpx.Response(503, json={"error": "temporarily_unavailable"}),
+        httpx.Response(500, text="Internal Server Error", headers={"Retry-After": "30"}),
+    ],
+    ids=["500", "503-without-retry-after", "500-with-retry-after"],
+)
+def test_a_token_endpoint_5xx_fails_only_that_sign_in(client, microsoft, alice, logs, fault):
+    bob = microsoft.add_user("bob@contoso.com", mail="bob@contoso.com")
+    microsoft.fail("token", fault)
+    assert_refused(microsoft.login(client, alice), client, UNAVAILABLE)
+    assert "token: HTTP Error: 5" in assert_logged(logs, microsoft, "microsoft_unavailable")
+    time.sleep(0.1)
+    other_browser = Client()
+
+    response = microsoft.login(other_browser, bob)
+
+    assert_signed_in_as(response, other_browser, "bob@contoso.com")
+    # Bob's code reached Microsoft: his sign-in was not answered from a memory of Alice's.
+    assert microsoft.count("token") == 2
+
+
+def test_the_same_person_may_retry_at_once_after_a_token_endpoint_5xx(client, microsoft, alice):
+    microsoft.fail("token", httpx.Response(502, text="Bad Gateway"))
+    assert_refused(microsoft.login(client, alice), client, UNAVAILABLE)
+
+    assert_signed_in_as(microsoft.login(client, alice), client, "alice@contoso.com")
+    assert microsoft.count("token") == 2
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        THROTTLED,
+        httpx.Response(
+            503, json={"error": "temporarily_unavailable"}, headers={"Retry-After": "1"}
+        ),
+    ],
+    ids=["429", "503"],
+)
+def test_retry_after_from_the_token_endpoint_is_honoured_for_its_seconds_only(
+    client, microsoft, alice, logs, fault
+):
+    bob = microsoft.add_user("bob@contoso.com", mail="bob@contoso.com")
+    microsoft.fail("token", fault)
+    assert_refused(microsoft.login(client, alice), client, wait_message())
+    line = assert_logged(logs, microsoft, "microsoft_throttled")
+    assert f"HTTP {fault.status_code}, Retry-After 1 s" in line
+    other_browser = Client()
+
+    # Microsoft asked for a second: Bob's sign-in within it is not sent.
+    response = microsoft.login(other_browser, bob)
+
+    assert_refused(response, other_browser, wait_message())
+    assert microsoft.count("token") == 1
+    # Once the second has passed, Microsoft is asked again.
+    time.sleep(1.05)
+    assert_signed_in_as(microsoft.login(other_browser, bob), other_browser, "bob@contoso.com")
+    assert microsoft.count("token") == 2
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "message"),
+    [
+        ("10", wait_message()),
+        ("11", wait_message(11)),
+        ("119", wait_message(119)),
+        ("120", wait_message(2, "minutes")),
+        ("121", wait_message(3, "minutes")),
+        ("86400", wait_message(5, "minutes")),
+        ("Wed, 21 Oct 2065 07:28:00 GMT", wait_message(5, "minutes")),
+    ],
+    ids=["moment", "seconds", "most-seconds", "minutes", "minutes-rounded-up", "capped", "date"],
+)
+def test_the_wait_is_said_in_seconds_or_minutes_and_capped_at_five_minutes(
+    client, microsoft, alice, retry_after, message
+):
+    microsoft.fail("token", httpx.Response(429, headers={"Retry-After": retry_after}))
+
+    assert_refused(microsoft.login(client, alice), client, message)
+
+
+@pytest.mark.parametrize("retry_after", ["0", "-5", "soon", ""])
+def test_a_429_without_a_usable_retry_after_fails_only_that_sign_in(
+    client, microsoft, alice, retry_after
+):
+    microsoft.fail(
+        "token",
+        httpx.Response(429, text="Too Many Requests", headers={"Retry-After": retry_after}),
+    )
+    assert_refused(microsoft.login(client, alice), client, UNAVAILABLE)
+
+    assert_signed_in_as(microsoft.login(client, alice), client, "alice@contoso.com")
+    assert microsoft.count("token") == 2
+
+
+def test_a_token_answer_is_never_kept_for_another_sign_in(client, microsoft, alice):
+    # A proxy (or Microsoft) may put Retry-After on any answer: a good one, with its tokens,
+    # must not be kept and handed to the next sign-in.
+    def answer_with_retry_after(request):
+        real = microsoft.handle(request)
+        return httpx.Response(
+            real.status_code, content=real.content, headers={**real.headers, "Retry-After": "60"}
+        )
+
+    microsoft.fail("token", answer_with_retry_after)
+    assert_signed_in_as(microsoft.login(client, alice), client, "alice@contoso.com")
+    bob = microsoft.add_user("bob@contoso.com", mail="bob@contoso.com")
+    other_browser = Client()
+
+    assert_signed_in_as(microsoft.login(other_browser, bob), other_browser, "bob@contoso.com")
 
 
 # -- Microsoft Graph ---------------------------------------------------------------------------

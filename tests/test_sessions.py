@@ -4,12 +4,15 @@ Everything goes through the views and the fake Microsoft; time passes by moving 
 session stored (the token's expiry, the last check) into the past.
 """
 
+import time
+
 import httpx
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.http import HttpRequest, JsonResponse
+from django.test import Client
 from django.urls import path
 
 import django_microsoft_sso
@@ -144,6 +147,37 @@ def test_no_token_when_microsoft_cannot_be_reached_and_a_later_refresh_works(
     assert token_of(client) == microsoft.issued_tokens[-1]["access_token"]
     assert any("refresh failed (microsoft_unavailable)" in line for line in logs)
     assert not any("fake-rt-" in line or "fake-at-" in line for line in logs)
+
+
+def test_a_5xx_on_refresh_fails_only_that_refresh(client, microsoft, alice, tokens_on):
+    microsoft.login(client, alice)
+    age_session(client, sessions.EXPIRES_SESSION_KEY, 3600)
+    microsoft.fail("token", httpx.Response(500, text="Internal Server Error"))
+    assert token_of(client) is None
+    time.sleep(0.1)
+
+    assert token_of(client) == microsoft.issued_tokens[-1]["access_token"]
+    assert microsoft.count("token") == 3  # the sign-in, the failed refresh, this one
+
+
+def test_retry_after_on_a_sign_in_holds_refreshes_back_for_its_seconds(
+    client, microsoft, alice, tokens_on, logs
+):
+    microsoft.login(client, alice)
+    age_session(client, sessions.EXPIRES_SESSION_KEY, 3600)
+    microsoft.fail(
+        "token", httpx.Response(429, text="Too Many Requests", headers={"Retry-After": "1"})
+    )
+    bob = microsoft.add_user("bob@contoso.com", mail="bob@contoso.com")
+    microsoft.login(Client(), bob)
+    requests = microsoft.count("token")
+
+    assert token_of(client) is None
+    assert microsoft.count("token") == requests
+    assert any("refresh failed (microsoft_throttled)" in line for line in logs)
+    time.sleep(1.05)
+    assert token_of(client) == microsoft.issued_tokens[-1]["access_token"]
+    assert microsoft.count("token") == requests + 1
 
 
 def test_no_token_without_save_access_token(client, microsoft, alice, tokens_on, settings):
