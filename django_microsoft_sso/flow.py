@@ -359,7 +359,7 @@ class LoginFlow:
             max_picture_bytes=self.sso.max_picture_bytes,
             graph_root=clouds.cloud(self.sso).graph_root,
         )
-        if profile.object_id != identity.object_id:
+        if profile.object_id not in identity.graph_ids:
             raise GraphError("graph: /me id is not the id_token oid")
         return profile
 

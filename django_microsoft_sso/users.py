@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, router, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -188,16 +189,17 @@ class UserSync:
     # -- lookups ------------------------------------------------------------------------------
 
     def find_link(self, identity: MicrosoftIdentity) -> MicrosoftSSOUser | None:
-        """The stored link for this identity; a 7.x row (no tenant yet) matches its object id."""
+        """The stored link for this identity; a 7.x row (no tenant yet) matches its Graph id."""
         links = MicrosoftSSOUser.objects.select_related("user")
         if not self.sso.always_update_user_data:
             # The stored picture is compared only when it may be replaced: leave it unread.
             links = links.defer("picture_raw")
         link = links.filter(tenant_id=identity.tenant_id, microsoft_id=identity.object_id).first()
         if link is None:
-            link = links.filter(
-                tenant_id__isnull=True, microsoft_id__iexact=identity.object_id
-            ).first()
+            seven_x_ids = Q()
+            for graph_id in sorted(identity.graph_ids):
+                seven_x_ids |= Q(microsoft_id__iexact=graph_id)
+            link = links.filter(seven_x_ids, tenant_id__isnull=True).first()
         return link  # type: ignore[no-any-return]
 
     def facts(

@@ -1,7 +1,11 @@
 """The test kit for projects: ``microsoft_user``, groups in Graph, ``fake_microsoft()`` and the
 ``TestCase`` mixin, used the way a project's tests would use them."""
 
+import re
+import uuid
+
 import httpx
+import jwt
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY, get_user_model
@@ -95,6 +99,36 @@ def test_microsoft_user_of_personal_accounts_app(microsoft_user, settings):
     settings.MICROSOFT_SSO_AUTHORITY = f"{LOGIN}/consumers"
 
     assert microsoft_user().tenant_id == PERSONAL_ACCOUNTS_TENANT_ID
+
+
+def test_personal_account_has_the_shapes_microsoft_gives_it(
+    client, microsoft, microsoft_user, settings
+):
+    settings.MICROSOFT_SSO_AUTHORITY = f"{LOGIN}/consumers"
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["outlook.com"]
+    settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True
+    person = microsoft_user()
+
+    assert microsoft.login(client, person, next="/private/").url == "/private/"
+    token = client.session["microsoft_sso_access_token"]
+    me = httpx.get(f"{GRAPH}/me", headers={"Authorization": f"Bearer {token}"}).json()
+    claims = jwt.decode(
+        microsoft.issued_tokens[-1]["id_token"], options={"verify_signature": False}
+    )
+
+    # The oid is 16 zero digits and the account's 16-digit id; Graph's id is that id alone.
+    assert re.fullmatch(r"00000000-0000-0000-[0-9a-f]{4}-[0-9a-f]{12}", claims["oid"])
+    assert me["id"] == claims["oid"][19:].replace("-", "") == person.graph_id
+    assert len(me["id"]) == 16
+    # The address they sign in with is the user principal name; mail is null.
+    assert (me["userPrincipalName"], me["mail"]) == ("person1@outlook.com", None)
+    assert claims["preferred_username"] == "person1@outlook.com"
+
+
+def test_work_accounts_graph_id_is_its_oid(microsoft_user):
+    person = microsoft_user()
+
+    assert person.graph_id == person.object_id == str(uuid.UUID(person.object_id))
 
 
 def test_authority_naming_an_unknown_domain_becomes_a_tenant_of_the_fake(

@@ -86,13 +86,34 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+# Personal Microsoft accounts are shaped unlike work accounts. Their ``oid`` is
+# ``00000000-0000-0000-`` and 16 hex digits (MSAL's own test data: an ``oid`` of
+# ``00000000-0000-0000-66f3-3332eca7ea81`` for the ``9188040d-…`` issuer). Graph's ``/me`` ``id``
+# is those 16 digits alone, its ``userPrincipalName`` the address they sign in with, and its
+# ``mail`` often null: a real answer for an outlook.com account is ``"id": "fde926f844473904",
+# "userPrincipalName": "…@outlook.com", "mail": null`` (github.com/OfficeDev/outlook-dev-docs
+# issue 918).
+PERSONAL_OBJECT_ID_PREFIX = "00000000-0000-0000-"
+
+
+def new_object_id(tenant_id: str) -> str:
+    """A fresh ``oid`` shaped as Microsoft shapes them in ``tenant_id``."""
+    if tenant_id.lower() == PERSONAL_ACCOUNTS_TENANT_ID:
+        digits = secrets.token_hex(8)
+        return f"{PERSONAL_OBJECT_ID_PREFIX}{digits[:4]}-{digits[4:]}"
+    return str(uuid.uuid4())
+
+
 @dataclass
 class MicrosoftUser:
-    """A person of the fake Microsoft. ``None`` fields are absent or null, as in Graph."""
+    """A person of the fake Microsoft. ``None`` fields are absent or null, as in Graph.
+
+    ``object_id`` left empty becomes a new one of the tenant's shape (``new_object_id``).
+    """
 
     user_principal_name: str
     tenant_id: str = DEFAULT_TENANT_ID
-    object_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    object_id: str = ""
     mail: str | None = None
     given_name: str | None = None
     surname: str | None = None
@@ -104,6 +125,20 @@ class MicrosoftUser:
     roles: list[str] = field(default_factory=list)
     extra_claims: dict[str, Any] = field(default_factory=dict)
     extra_graph: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.object_id:
+            self.object_id = new_object_id(self.tenant_id)
+
+    @property
+    def graph_id(self) -> str:
+        """Graph's ``id``: the ``oid``, but for a personal account its last 16 hex digits."""
+        oid = self.object_id.lower()
+        if self.tenant_id.lower() == PERSONAL_ACCOUNTS_TENANT_ID and oid.startswith(
+            PERSONAL_OBJECT_ID_PREFIX
+        ):
+            return oid[len(PERSONAL_OBJECT_ID_PREFIX) :].replace("-", "")
+        return self.object_id
 
     def graph_me(self) -> dict[str, Any]:
         """The Graph ``/me`` object, with the default properties Graph returns."""
@@ -118,7 +153,7 @@ class MicrosoftUser:
             "preferredLanguage": self.preferred_language,
             "surname": self.surname,
             "userPrincipalName": self.user_principal_name,
-            "id": self.object_id,
+            "id": self.graph_id,
             **self.extra_graph,
         }
 
@@ -234,13 +269,15 @@ class FakeMicrosoft:
         What is not given follows the settings: the tenant is the one the authority names (for
         ``common`` or ``organizations``, the first of ``MICROSOFT_SSO_ALLOWED_TENANTS``), the
         user principal name is ``person<n>@`` the first of ``MICROSOFT_SSO_ALLOWABLE_DOMAINS``,
-        and ``mail`` is the user principal name.
+        and ``mail`` is the user principal name (null for a personal account, as Graph often
+        gives it).
         """
         fields.setdefault("tenant_id", self.project_tenant_id())
         if user_principal_name is None:
             self._people_made += 1
             user_principal_name = f"person{self._people_made}@{_project_domain()}"
-        fields.setdefault("mail", user_principal_name)
+        personal = str(fields["tenant_id"]).lower() == PERSONAL_ACCOUNTS_TENANT_ID
+        fields.setdefault("mail", None if personal else user_principal_name)
         return self.add_user(user_principal_name, **fields)
 
     def project_tenant_id(self) -> str:
