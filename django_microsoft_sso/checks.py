@@ -28,6 +28,8 @@
 | django_microsoft_sso.E018…  | one id per setting: its value has the wrong type or shape    |
 |   …E054                     | (see ``SHAPES`` below, and docs/checks.md)                   |
 | django_microsoft_sso.W006   | nobody can sign in: ALLOWABLE_DOMAINS has no usable entry    |
+| django_microsoft_sso.W007   | 7.x left several link rows for one Microsoft identity (run   |
+|                             | with ``--database``, as ``migrate`` does)                     |
 
 Settings given as callables of the request cannot be judged without a request and are skipped.
 """
@@ -821,6 +823,57 @@ def check_setting_shapes(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                     hint=shape.hint,
                     obj=shape.setting,
                     id=shape.check_id,
+                )
+            )
+    return found
+
+
+@register(Tags.database)
+def check_duplicate_links(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """7.x could link one Microsoft identity to two users (a renamed person got a second one)."""
+    from django.db import DatabaseError, router
+    from django.db.models import Count
+    from django.db.models.functions import Lower
+
+    from django_microsoft_sso.models import MicrosoftSSOUser
+
+    found: list[CheckMessage] = []
+    for database in databases or []:
+        if not router.allow_migrate_model(database, MicrosoftSSOUser):
+            continue
+        links = MicrosoftSSOUser.objects.using(database).exclude(microsoft_id=None)
+        try:
+            # A 7.x row (no tenant) shares its object id with another row, of 7.x or not.
+            legacy_ids = (
+                links.filter(tenant_id__isnull=True)
+                .annotate(oid=Lower("microsoft_id"))
+                .values("oid")
+            )
+            shared = (
+                links.annotate(oid=Lower("microsoft_id"))
+                .filter(oid__in=legacy_ids)
+                .values("oid")
+                .annotate(rows=Count("pk"))
+                .filter(rows__gt=1)
+                .values_list("oid", flat=True)
+            )
+            duplicated = sorted(shared)
+        except DatabaseError:  # not migrated yet: migrate runs the checks before it migrates
+            continue
+        if duplicated:
+            shown = ", ".join(duplicated[:5]) + (", …" if len(duplicated) > 5 else "")
+            found.append(
+                Warning(
+                    f"{len(duplicated)} Microsoft identities have several link rows left by "
+                    f"django-microsoft-sso 7.x in database {database!r} (object ids: {shown}).",
+                    hint="7.x gave a renamed person a second user. In the admin's Microsoft SSO "
+                    "Users, delete the row of the user each person should no longer get. Until "
+                    "then a sign-in picks the active user whose username is the person's user "
+                    "principal name, and refuses when that does not decide.",
+                    obj="microsoft_sso_user",
+                    id=ID.format("W007"),
                 )
             )
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import random
 import re
 import secrets
 import time
@@ -22,7 +23,7 @@ from django.contrib.auth import login
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
@@ -63,6 +64,23 @@ MAX_NEXT_LENGTH = 2048
 # msal's states are URL-safe base64 (22 characters). Anything else is refused before it is used
 # as a session or cache key: cache backends refuse keys with spaces or control characters.
 STATE_PATTERN = re.compile(r"[A-Za-z0-9_.~-]{1,128}")
+
+
+# A sign-in's transaction runs again when another one wrote first (see lost_to_another_writer).
+SYNC_ATTEMPTS = 5
+
+
+def lost_to_another_writer(error: Exception) -> bool:
+    """Whether the sync failed only because a concurrent sign-in wrote first.
+
+    An IntegrityError: the other one created the same rows. SQLite's "database is locked": a
+    transaction that has read cannot start to write while another writes (it fails at once
+    rather than wait, with ``transaction_mode`` DEFERRED, the default); run again, it reads
+    what the other one committed.
+    """
+    if isinstance(error, IntegrityError):
+        return True
+    return isinstance(error, OperationalError) and "database is locked" in str(error)
 
 
 def resolve_setting_url(target: str, fallback: str = "/") -> str:
@@ -430,7 +448,7 @@ class LoginFlow:
                 sync.verify_with_hook(profile)
             memberships = self.memberships(identity, result.get("access_token"))
 
-            for attempt in (1, 2):
+            for attempt in range(1, SYNC_ATTEMPTS + 1):
                 try:
                     with transaction.atomic():
                         user = sync.sync(facts, profile, link, memberships)
@@ -438,10 +456,12 @@ class LoginFlow:
                         hooks.load("MICROSOFT_SSO_PRE_LOGIN_CALLBACK")(user, self.request)
                         self.signal_on_commit(sync, user, identity, profile)
                     break
-                except IntegrityError:
-                    # Another request created this person's rows first: use what it wrote.
-                    if attempt == 2:
+                except (IntegrityError, OperationalError) as error:
+                    # Another sign-in of this person wrote first: use what it wrote.
+                    if attempt == SYNC_ATTEMPTS or not lost_to_another_writer(error):
                         raise
+                    if isinstance(error, OperationalError):
+                        time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311
                     link = sync.find_link(identity)
             logging_in = True
             with signing_in_with_microsoft():

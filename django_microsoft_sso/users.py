@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, router, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +38,9 @@ from django_microsoft_sso.tokens import MicrosoftIdentity
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+# More rows than 7.x ever left for one person: enough to see that there is a choice to make.
+MAX_LEGACY_LINKS = 10
 
 
 def email_domain(address: str | None) -> str | None:
@@ -57,9 +60,9 @@ def hold_lock(name: str, model: Any) -> bool:
 
     PostgreSQL runs transactions side by side, so two first sign-ins could each see "no link yet"
     (or "no superuser yet") and both act on it. With a transaction-level advisory lock the second
-    waits until the first has committed, and then sees what it wrote. SQLite writes one
-    transaction at a time already; elsewhere the unique constraints and the retry in
-    ``LoginFlow.sync_and_login`` remain.
+    waits until the first has committed, and then sees what it wrote. Elsewhere (SQLite) the
+    unique constraints, ``UserSync.sync`` finding the person's own link after all, and the retry
+    in ``LoginFlow.sync_and_login`` (which SQLite's "database is locked" also runs) remain.
     """
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
@@ -189,18 +192,65 @@ class UserSync:
     # -- lookups ------------------------------------------------------------------------------
 
     def find_link(self, identity: MicrosoftIdentity) -> MicrosoftSSOUser | None:
-        """The stored link for this identity; a 7.x row (no tenant yet) matches its Graph id."""
+        """The stored link for this identity, in one query; 7.x rows (no tenant yet) included.
+
+        7.x could leave several rows for one object id (a renamed person got a second user):
+        see ``choose_legacy_link``.
+        """
         links = MicrosoftSSOUser.objects.select_related("user")
         if not self.sso.always_update_user_data:
             # The stored picture is compared only when it may be replaced: leave it unread.
             links = links.defer("picture_raw")
-        link = links.filter(tenant_id=identity.tenant_id, microsoft_id=identity.object_id).first()
-        if link is None:
-            seven_x_ids = Q()
-            for graph_id in sorted(identity.graph_ids):
-                seven_x_ids |= Q(microsoft_id__iexact=graph_id)
-            link = links.filter(seven_x_ids, tenant_id__isnull=True).first()
-        return link  # type: ignore[no-any-return]
+        found = list(
+            links.filter(
+                Q(tenant_id=identity.tenant_id, microsoft_id=identity.object_id)
+                | self.legacy_link_filter(identity)
+            ).order_by(F("tenant_id").asc(nulls_last=True), "pk")[:MAX_LEGACY_LINKS]
+        )
+        for link in found:
+            if link.tenant_id is not None:
+                return link  # type: ignore[no-any-return]
+        return self.choose_legacy_link(identity, found)
+
+    @staticmethod
+    def legacy_link_filter(identity: MicrosoftIdentity) -> Q:
+        """The rows 7.x wrote for this identity: no tenant, and the object id as ``microsoft_id``.
+
+        Migration 0003 wrote those ids in lower case; a row added since by hand may not be.
+        Compared exactly, variant by variant, so that the unique index on (tenant, object id)
+        serves the lookup, as it does for the rows of 8.x.
+        """
+        ids = {identity.object_id}
+        for graph_id in identity.graph_ids:  # a personal account's 7.x row holds Graph's short id
+            ids |= {graph_id, graph_id.upper()}
+        return Q(tenant_id__isnull=True, microsoft_id__in=ids)
+
+    def choose_legacy_link(
+        self, identity: MicrosoftIdentity, links: list[MicrosoftSSOUser]
+    ) -> MicrosoftSSOUser | None:
+        """Among 7.x rows of one identity, the active user whose username is the UPN.
+
+        7.x gave a renamed person a second user and a second row: the first one is often
+        deactivated since. When that still leaves a choice, an administrator must make it.
+        """
+        if len(links) < 2:
+            return links[0] if links else None
+        upn = (identity.preferred_username or "").lower()
+
+        def rank(link: MicrosoftSSOUser) -> tuple[bool, bool]:
+            user = link.user
+            return bool(user.is_active), str(user.get_username()).lower() == upn
+
+        ranked = sorted(links, key=rank, reverse=True)
+        if rank(ranked[0]) > rank(ranked[1]):
+            return ranked[0]
+        raise RefusedError(
+            f"several 7.x links for one identity: users {sorted(link.user_id for link in links)}",
+            _(
+                "Several accounts are linked to your Microsoft account. "
+                "Please contact your administrator."
+            ),
+        )
 
     def facts(
         self,
@@ -268,8 +318,18 @@ class UserSync:
         if link is not None:
             user = link.user
         else:
-            user, created = self.find_or_create_user(facts, profile)
-            link = MicrosoftSSOUser(user=user)  # type: ignore[misc]
+            try:
+                user, created = self.find_or_create_user(facts, profile)
+            except RefusedError:
+                # An account that is taken or already linked may be this person's own: another
+                # sign-in of theirs (a double click, a second tab, another worker) may have
+                # committed it since this one looked. Then they are a returning person.
+                link = self.find_link(facts.identity)
+                if link is None:
+                    raise
+                user = link.user
+            else:
+                link = MicrosoftSSOUser(user=user)  # type: ignore[misc]
         if not user.is_active:
             raise RefusedError(
                 "user inactive",
@@ -384,7 +444,16 @@ class UserSync:
             kwargs["defaults"].update(extra)
         # Created with an unusable password (as ``set_unusable_password`` makes), in one INSERT.
         kwargs["defaults"] = {**kwargs["defaults"], "password": make_password(None)}
-        user, created = self.user_model._default_manager.get_or_create(**kwargs)
+        manager = self.user_model._default_manager
+        if kwargs.keys() == {username_field, "defaults"} and (
+            kwargs[username_field] == facts.user_principal_name
+        ):
+            # ``find_existing_user`` found no account of that name: no need to look again. One
+            # that another sign-in creates meanwhile is an IntegrityError, which
+            # ``LoginFlow.sync_and_login`` answers by looking the person up by identity.
+            defaults = kwargs.pop("defaults")
+            return manager.create(**{**kwargs, **defaults}), True
+        user, created = manager.get_or_create(**kwargs)
         if not created:
             # The hook's lookup found an account: treat it like any other existing account.
             self.refuse_if_linked(user)

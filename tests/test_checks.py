@@ -636,3 +636,47 @@ def test_w006_absent_when_sign_in_is_off(settings):
     settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = []
     settings.MICROSOFT_SSO_ENABLED = False
     assert reported() == {}
+
+
+# -- W007: several 7.x rows for one identity ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_several_7x_rows_for_one_identity_are_reported_with_the_database_checks():
+    from django.contrib.auth import get_user_model
+
+    from django_microsoft_sso.models import MicrosoftSSOUser
+
+    oid = "5f0b1c1e-2a38-4d2e-9f6b-0c1d2e3f4a5b"
+    renamed = "9a8b7c6d-1111-2222-3333-444455556666"
+    users = [get_user_model().objects.create_user(f"user{n}") for n in range(5)]
+    MicrosoftSSOUser.objects.create(user=users[0], tenant_id=None, microsoft_id=oid)
+    MicrosoftSSOUser.objects.create(user=users[1], tenant_id=None, microsoft_id=oid.upper())
+    # A 7.x row beside the row its person's sign-in already claimed.
+    MicrosoftSSOUser.objects.create(user=users[2], tenant_id=None, microsoft_id=renamed)
+    MicrosoftSSOUser.objects.create(user=users[3], tenant_id="t", microsoft_id=renamed)
+    MicrosoftSSOUser.objects.create(user=users[4], tenant_id=None, microsoft_id="single")
+
+    assert reported() == {}  # a plain check does not read the database
+    [warning] = [
+        message
+        for message in run_checks(databases=["default"])
+        if message.id == "django_microsoft_sso.W007"
+    ]
+    assert warning.obj == "microsoft_sso_user"
+    assert "2 Microsoft identities" in warning.msg
+    assert oid in warning.msg
+    assert renamed in warning.msg
+
+
+@pytest.mark.django_db
+def test_one_row_per_identity_passes_the_database_checks():
+    from django.contrib.auth import get_user_model
+
+    from django_microsoft_sso.models import MicrosoftSSOUser
+
+    users = [get_user_model().objects.create_user(f"user{n}") for n in range(2)]
+    MicrosoftSSOUser.objects.create(user=users[0], tenant_id=None, microsoft_id="a")
+    MicrosoftSSOUser.objects.create(user=users[1], tenant_id="t", microsoft_id="b")
+
+    assert not [m for m in run_checks(databases=["default"]) if m.id.startswith("django_micro")]

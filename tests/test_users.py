@@ -695,3 +695,42 @@ def test_row_written_by_7x_is_matched_and_gets_its_tenant(client, microsoft):
         alice.object_id,
     )
     assert User.objects.count() == 1
+
+
+def legacy_rows(person, *users):
+    """Rows as 7.x left them for a person it gave one user per name: oldest first."""
+    for user in users:
+        MicrosoftSSOUser.objects.create(
+            user=user,
+            tenant_id=None,
+            microsoft_id=person.object_id,
+            user_principal_name=user.username,
+        )
+
+
+def test_of_two_7x_rows_the_active_user_named_as_the_upn_is_chosen(client, microsoft):
+    alice = microsoft.add_user("alice.smith@contoso.com")
+    before_rename = User.objects.create_user("alice@contoso.com", is_active=False)
+    current = User.objects.create_user("alice.smith@contoso.com")
+    legacy_rows(alice, before_rename, current)
+
+    assert signed_in(microsoft.login(client, alice)) == current
+
+    claimed = MicrosoftSSOUser.objects.get(user=current)
+    assert (claimed.tenant_id, claimed.microsoft_id) == (DEFAULT_TENANT_ID, alice.object_id)
+    assert MicrosoftSSOUser.objects.get(user=before_rename).tenant_id is None
+    assert signed_in(microsoft.login(Client(), alice)) == current
+
+
+def test_two_7x_rows_that_do_not_decide_are_refused_for_the_administrator(client, microsoft):
+    alice = microsoft.add_user("alice.smith@contoso.com")
+    first = User.objects.create_user("alice@contoso.com")
+    second = User.objects.create_user("alice.jones@contoso.com")
+    legacy_rows(alice, first, second)
+
+    assert_refused(
+        microsoft.login(client, alice),
+        "Several accounts are linked to your Microsoft account. Please contact your administrator.",
+    )
+    assert set(MicrosoftSSOUser.objects.values_list("tenant_id", flat=True)) == {None}
+    assert User.objects.count() == 2

@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from django.db import connection
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import FakeMicrosoft
 from django_microsoft_sso.testing.emulator import EMULATOR_URL_VARIABLE, EmulatorServer
+from tests.load.serving import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = 50
@@ -51,12 +51,6 @@ pytestmark = [
         reason="needs PostgreSQL and Redis: tox -e services (tests.settings_postgres)",
     ),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -129,20 +123,6 @@ def site(emulator, transactional_db, tmp_path):
         server = redis.Redis.from_url(redis_url)
         for key in server.scan_iter(f"{prefix}:*"):
             server.delete(key)
-
-
-def wait_until_serving(base, process, log):
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited:\n{log.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{base}/", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn did not answer within a minute:\n{log.read_text(errors='replace')}")
 
 
 def sign_in(base, person):
