@@ -13,7 +13,7 @@
 | django_microsoft_sso.E009   | django.contrib.messages missing while messages are on        |
 | django_microsoft_sso.W001   | ALLOWABLE_DOMAINS = ["*"] with AUTO_CREATE_USERS             |
 | django_microsoft_sso.W002   | a multi-tenant authority and no ALLOWED_TENANTS              |
-| django_microsoft_sso.W003   | form_post state in a per-process (locmem) cache              |
+| django_microsoft_sso.W003   | form_post used states in a per-process (locmem) cache        |
 | django_microsoft_sso.E010   | the Microsoft emulator configured outside DEBUG and tests    |
 | django_microsoft_sso.W004   | django.contrib.admin listed before django_microsoft_sso      |
 | django_microsoft_sso.W005   | SAVE_ACCESS_TOKEN with a signed-cookie session               |
@@ -23,6 +23,8 @@
 | django_microsoft_sso.E014   | certificate does not load, or both/neither secret and cert   |
 | django_microsoft_sso.E015   | SESSION_FOLLOWS_TOKEN with a signed-cookie session           |
 | django_microsoft_sso.E016   | SESSION_FOLLOWS_TOKEN without its middleware, or misplaced   |
+| django_microsoft_sso.E017   | MICROSOFT_SSO_CALLBACK_DOMAIN neither a host nor an origin   |
+| django_microsoft_sso.W006   | form_post, and the redirect URI may not be https             |
 
 Settings given as callables of the request cannot be judged without a request and are skipped.
 """
@@ -233,8 +235,9 @@ def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if "locmem" in str(configured.get("BACKEND", "")).lower():
         return [
             Warning(
-                f"Cache {cache_name!r} lives in one process: with several workers, a sign-in "
-                "started in one fails when Microsoft's answer reaches another.",
+                f"Cache {cache_name!r} lives in one process: with several workers, each "
+                "keeps its own record of the form_post states already used, so a replayed "
+                "answer is caught only by the worker that took the first.",
                 hint="Use a shared cache (Redis, Memcached or the database) for "
                 "MICROSOFT_SSO_CACHE_NAME.",
                 obj="MICROSOFT_SSO_CACHE_NAME",
@@ -242,6 +245,49 @@ def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_callback(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    plain_domain, domain = _static("MICROSOFT_SSO_CALLBACK_DOMAIN")
+    scheme = None
+    if plain_domain and domain:
+        try:
+            scheme = conf.parse_callback_domain(domain)[0]
+        except ValueError as error:
+            return [
+                Error(
+                    f"MICROSOFT_SSO_CALLBACK_DOMAIN: {error}.",
+                    hint='Give a host ("www.example.com") or an origin '
+                    '("https://www.example.com"), without a path.',
+                    obj="MICROSOFT_SSO_CALLBACK_DOMAIN",
+                    id=ID.format("E017"),
+                )
+            ]
+    plain_secure, form_post = _static("MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK")
+    # With DEBUG, form_post sign-ins over http are allowed, tied to no browser.
+    if not (plain_secure and form_post and plain_domain) or settings.DEBUG:
+        return []
+    if scheme == "https" or (scheme is None and settings.SECURE_PROXY_SSL_HEADER):
+        return []
+    if scheme == "http":
+        problem = "MICROSOFT_SSO_CALLBACK_DOMAIN makes the redirect URI http"
+    else:
+        problem = (
+            "The redirect URI is https only for requests Django sees as secure, and "
+            "SECURE_PROXY_SSL_HEADER is not set"
+        )
+    return [
+        Warning(
+            f"{problem}: form_post sign-ins (MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK) are refused "
+            "over http, where no cookie can tie them to the browser that started them.",
+            hint="Behind a proxy that ends TLS, set SECURE_PROXY_SSL_HEADER (only if the proxy "
+            'sets that header), or MICROSOFT_SSO_CALLBACK_DOMAIN = "https://<host>". If Django '
+            "itself serves https, silence this warning.",
+            obj="MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK",
+            id=ID.format("W006"),
+        )
+    ]
 
 
 @register(Tags.urls)

@@ -144,17 +144,23 @@ def test_e005_e006_absent_for_a_listed_backend(settings, value):
 # -- E007, W003: the cache of form_post sign-ins --------------------------------------------------
 
 SHARED_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "sso"}
+TRUSTED_PROXY = ("HTTP_X_FORWARDED_PROTO", "https")
 
 
-def test_e007_cache_name_not_in_caches(settings):
+@pytest.fixture
+def form_post(settings):
+    """form_post on a site whose redirect URI is https (W006 has its own tests)."""
     settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+    settings.SECURE_PROXY_SSL_HEADER = TRUSTED_PROXY
+
+
+def test_e007_cache_name_not_in_caches(settings, form_post):
     settings.MICROSOFT_SSO_CACHE_NAME = "sign-ins"
     assert reported() == {"E007": ["MICROSOFT_SSO_CACHE_NAME"]}
 
 
-def test_e007_absent_for_a_configured_cache(settings):
+def test_e007_absent_for_a_configured_cache(settings, form_post):
     settings.CACHES = {**settings.CACHES, "sign-ins": SHARED_CACHE}
-    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
     settings.MICROSOFT_SSO_CACHE_NAME = "sign-ins"
     assert reported() == {}
 
@@ -165,15 +171,67 @@ def test_e007_absent_when_the_cache_is_not_used(settings):
     assert reported() == {}
 
 
-def test_w003_form_post_state_in_a_per_process_cache(settings):
-    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+def test_w003_form_post_state_in_a_per_process_cache(settings, form_post):
     assert reported() == {"W003": ["MICROSOFT_SSO_CACHE_NAME"]}
 
 
-def test_w003_absent_for_a_shared_cache(settings):
+def test_w003_absent_for_a_shared_cache(settings, form_post):
+    settings.CACHES = {"default": SHARED_CACHE}
+    assert "W003" not in reported()
+
+
+# -- W006, E017: form_post needs an https redirect URI --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "callback_domain", [None, "app.example.com", "http://app.example.com"], ids=str
+)
+def test_w006_form_post_where_the_redirect_uri_may_be_http(settings, callback_domain):
     settings.CACHES = {"default": SHARED_CACHE}
     settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
-    assert "W003" not in reported()
+    settings.MICROSOFT_SSO_CALLBACK_DOMAIN = callback_domain
+    assert reported() == {"W006": ["MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK"]}
+
+
+@pytest.mark.parametrize(
+    "more",
+    [
+        {"SECURE_PROXY_SSL_HEADER": TRUSTED_PROXY},
+        {"MICROSOFT_SSO_CALLBACK_DOMAIN": "https://app.example.com"},
+        {"DEBUG": True},
+        {"MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK": False},
+    ],
+    ids=["proxy-header", "https-callback-domain", "debug", "query-mode"],
+)
+def test_w006_absent_where_the_redirect_uri_is_https_or_form_post_is_off(settings, more):
+    settings.CACHES = {"default": SHARED_CACHE}
+    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+    for name, value in more.items():
+        setattr(settings, name, value)
+    assert reported() == {}
+
+
+def test_w006_absent_when_callback_domain_is_a_callable(settings):
+    settings.CACHES = {"default": SHARED_CACHE}
+    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+    settings.MICROSOFT_SSO_CALLBACK_DOMAIN = lambda request: "http://app.example.com"
+    assert reported() == {}
+
+
+@pytest.mark.parametrize(
+    "domain", ["https://app.example.com/sso/", "ftp://app.example.com", "app.example.com/sso"]
+)
+def test_e017_callback_domain_neither_a_host_nor_an_origin(settings, domain):
+    settings.MICROSOFT_SSO_CALLBACK_DOMAIN = domain
+    assert reported() == {"E017": ["MICROSOFT_SSO_CALLBACK_DOMAIN"]}
+
+
+@pytest.mark.parametrize(
+    "domain", ["app.example.com", "app.example.com:8443", "https://app.example.com/"]
+)
+def test_e017_absent_for_a_host_or_an_origin(settings, domain):
+    settings.MICROSOFT_SSO_CALLBACK_DOMAIN = domain
+    assert reported() == {}
 
 
 # -- E008: URL settings ---------------------------------------------------------------------------
@@ -272,7 +330,14 @@ def test_w002_absent_with_allowed_tenants(settings, allowed):
             {"MICROSOFT_SSO_AUTHORITY": "https://login.microsoftonline.com/common"},
         ),
         ("MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK", True, {"MICROSOFT_SSO_CACHE_NAME": "nope"}),
-        ("MICROSOFT_SSO_CACHE_NAME", "nope", {"MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK": True}),
+        (
+            "MICROSOFT_SSO_CACHE_NAME",
+            "nope",
+            {
+                "MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK": True,
+                "SECURE_PROXY_SSL_HEADER": TRUSTED_PROXY,
+            },
+        ),
         ("MICROSOFT_SSO_NEXT_URL", "no-such-url-name", {}),
         ("MICROSOFT_SSO_LOGIN_FAILED_URL", "no-such-url-name", {}),
         ("MICROSOFT_SSO_LOGOUT_REDIRECT_PATH", "no-such-url-name", {}),
