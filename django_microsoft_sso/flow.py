@@ -277,31 +277,31 @@ class LoginFlow:
         """Take the pending sign-in for ``state`` out of storage: it can be used once only."""
         if not isinstance(state, str) or not STATE_PATTERN.fullmatch(state):
             raise StateError("callback without a valid state")
-        waiting: dict[str, Any] | None
+        pending: dict[str, Any] | None
         if self.sso.require_secure_callback and self.request.method == "POST":
             self.answered_state = state
-            waiting = pending_cookies.take(self.request, state)
-            if waiting is not None:
-                self.claim_state(state, waiting)
+            pending = pending_cookies.take(self.request, state)
+            if pending is not None:
+                self.claim_state(state, pending)
             else:
-                waiting = self.take_from_cache(state)
+                pending = self.take_from_cache(state)
         else:
             stored = self.request.session.get(PENDING_SESSION_KEY, {})
-            waiting = stored.pop(state, None)
-            if waiting is None:
+            pending = stored.pop(state, None)
+            if pending is None:
                 raise StateError("unknown, used or expired state (session)")
             self.request.session[PENDING_SESSION_KEY] = stored
-        if waiting.get("expires", 0) < time.time():
+        if pending.get("expires", 0) < time.time():
             raise StateError("sign-in took longer than MICROSOFT_SSO_TIMEOUT")
-        return waiting
+        return pending
 
-    def claim_state(self, state: str, waiting: dict[str, Any]) -> None:
+    def claim_state(self, state: str, pending: dict[str, Any]) -> None:
         """Mark the state used; a replayed or parallel callback with the same cookie fails.
 
         Only a callback that brings the sealed cookie of its state gets here, so anonymous
         requests cannot fill the cache with these marks.
         """
-        lifetime = int(waiting.get("expires", 0) - time.time()) + 1
+        lifetime = int(pending.get("expires", 0) - time.time()) + 1
         if lifetime <= 0:
             return  # expired: refused anyway
         try:
@@ -321,11 +321,11 @@ class LoginFlow:
             raise StateError("no sealed cookie of this state in this browser (form_post)")
         cache = caches[self.sso.cache_name]
         key = CACHE_KEY_PREFIX + state
-        waiting: dict[str, Any] | None = cache.get(key)
+        pending: dict[str, Any] | None = cache.get(key)
         # Whoever deletes the entry owns it: a replayed or parallel callback finds nothing.
-        if waiting is None or not cache.delete(key):
+        if pending is None or not cache.delete(key):
             raise StateError("unknown, used or expired state (cache)")
-        return waiting
+        return pending
 
     def forget_answered_state(self, response: HttpResponse) -> None:
         """Delete the cookie of the form_post sign-in this callback answered, used or refused."""

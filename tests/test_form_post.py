@@ -361,3 +361,21 @@ def test_a_flood_of_starts_of_others_leaves_twenty_sign_ins_in_flight_intact(
 
     assert landed == [f"/?n={n}" for n in range(20)]
     assert get_user_model().objects.count() == 20
+
+
+def test_a_cache_that_cannot_record_the_state_refuses_without_error(
+    client, microsoft, alice, form_post, settings
+):
+    answer = microsoft.sign_in(client.get(START, secure=True).url, alice)
+    settings.CACHES = {
+        **settings.CACHES,
+        "broken": {"BACKEND": "tests.test_performance.BrokenCache"},
+    }
+    settings.MICROSOFT_SSO_CACHE_NAME = "broken"
+
+    response = answer.send(client, secure=True)
+
+    assert response.url == "/admin/login/"
+    assert messages_of(response) == ["Sign in with Microsoft failed. Please try again."]
+    assert SESSION_KEY not in client.session
+    assert microsoft.count("token") == 0
