@@ -329,9 +329,7 @@ def test_form_post_keeps_the_pending_sign_in_in_the_browser(client, microsoft, f
 
 
 def test_form_post_sign_in_succeeds(client, microsoft, alice, form_post):
-    start = client.get(START, {"next": "/private/"}, secure=True)
-
-    response = microsoft.sign_in(start.url, alice).send(client, secure=True)
+    response = microsoft.login(client, alice, next="/private/", secure=True)
 
     assert response.url == "/private/"
     assert client.get("/private/", secure=True).content == b"private page of alice@contoso.com"
