@@ -172,6 +172,7 @@ def test_e007_absent_when_the_cache_is_not_used(settings):
 
 
 def test_w003_form_post_state_in_a_per_process_cache(settings, form_post):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert reported() == {"W003": ["MICROSOFT_SSO_CACHE_NAME"]}
 
 
