@@ -241,18 +241,17 @@ def test_a_replayed_answer_with_its_cookie_is_refused(microsoft, alice, form_pos
 
 @pytest.mark.parametrize("change", ["value", "name"])
 def test_a_changed_cookie_is_refused(client, microsoft, alice, form_post, change):
-    first = microsoft.sign_in(client.get(START, secure=True).url, alice)
-    other_state = microsoft.sign_in(Client().get(START, secure=True).url, alice).params["state"]
+    own_url = client.get(START, secure=True).url
+    others = microsoft.sign_in(Client().get(START, secure=True).url, alice)
     [(name, morsel)] = pending_cookies(client).items()
-    value = morsel.value
     browser = Client()
     if change == "value":
-        browser.cookies[name] = value[:-4] + ("AAAA" if value[-4:] != "AAAA" else "BBBB")
-        answer = first
-    else:  # this browser's sealed sign-in offered under another sign-in's state
-        browser.cookies[PENDING_COOKIE + other_state] = value
-        answer = microsoft.sign_in(Client().get(START, secure=True).url, alice)
-        answer.params["state"] = other_state
+        tail = "AAAA" if morsel.value[-4:] != "AAAA" else "BBBB"
+        browser.cookies[name] = morsel.value[:-4] + tail
+        answer = microsoft.sign_in(own_url, alice)
+    else:  # this browser's sealed sign-in, renamed to another browser's state
+        browser.cookies[PENDING_COOKIE + others.params["state"]] = morsel.value
+        answer = others
 
     response = answer.send(browser, secure=True)
 
