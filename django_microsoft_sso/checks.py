@@ -13,7 +13,7 @@
 | django_microsoft_sso.E009   | django.contrib.messages missing while messages are on        |
 | django_microsoft_sso.W001   | ALLOWABLE_DOMAINS = ["*"] with AUTO_CREATE_USERS             |
 | django_microsoft_sso.W002   | a multi-tenant authority and no ALLOWED_TENANTS              |
-| django_microsoft_sso.W003   | form_post state in a per-process (locmem) cache              |
+| django_microsoft_sso.W003   | form_post used states in a per-process (locmem) cache        |
 | django_microsoft_sso.E010   | the Microsoft emulator configured outside DEBUG and tests    |
 | django_microsoft_sso.W004   | django.contrib.admin listed before django_microsoft_sso      |
 | django_microsoft_sso.W005   | SAVE_ACCESS_TOKEN with a signed-cookie session               |
@@ -30,6 +30,7 @@
 | django_microsoft_sso.W006   | nobody can sign in: ALLOWABLE_DOMAINS has no usable entry    |
 | django_microsoft_sso.W007   | 7.x left several link rows for one Microsoft identity (run   |
 |                             | with ``--database``, as ``migrate`` does)                     |
+| django_microsoft_sso.W008   | form_post, and the redirect URI may not be https             |
 
 Settings given as callables of the request cannot be judged without a request and are skipped.
 """
@@ -257,8 +258,9 @@ def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if "locmem" in str(configured.get("BACKEND", "")).lower():
         return [
             Warning(
-                f"Cache {cache_name!r} lives in one process: with several workers, a sign-in "
-                "started in one fails when Microsoft's answer reaches another.",
+                f"Cache {cache_name!r} lives in one process: with several workers, each "
+                "keeps its own record of the form_post states already used, so a replayed "
+                "answer is caught only by the worker that took the first.",
                 hint="Use a shared cache (Redis, Memcached or the database) for "
                 "MICROSOFT_SSO_CACHE_NAME.",
                 obj="MICROSOFT_SSO_CACHE_NAME",
@@ -266,6 +268,41 @@ def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_callback(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    plain_domain, domain = _static("MICROSOFT_SSO_CALLBACK_DOMAIN")
+    scheme = None
+    if plain_domain and domain:
+        try:
+            scheme = conf.parse_callback_domain(domain)[0]
+        except ValueError:
+            return []  # E026 reports its shape
+    plain_secure, form_post = _static("MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK")
+    # With DEBUG, form_post sign-ins over http are allowed, tied to no browser.
+    if not (plain_secure and form_post and plain_domain) or settings.DEBUG:
+        return []
+    if scheme == "https" or (scheme is None and settings.SECURE_PROXY_SSL_HEADER):
+        return []
+    if scheme == "http":
+        problem = "MICROSOFT_SSO_CALLBACK_DOMAIN makes the redirect URI http"
+    else:
+        problem = (
+            "The redirect URI is https only for requests Django sees as secure, and "
+            "SECURE_PROXY_SSL_HEADER is not set"
+        )
+    return [
+        Warning(
+            f"{problem}: form_post sign-ins (MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK) are refused "
+            "over http, where no cookie can tie them to the browser that started them.",
+            hint="Behind a proxy that ends TLS, set SECURE_PROXY_SSL_HEADER (only if the proxy "
+            'sets that header), or MICROSOFT_SSO_CALLBACK_DOMAIN = "https://<host>". If Django '
+            "itself serves https, silence this warning.",
+            obj="MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK",
+            id=ID.format("W008"),
+        )
+    ]
 
 
 @register(Tags.urls)
@@ -620,12 +657,9 @@ def _host(value: Any) -> str | None:
     if not isinstance(value, str):
         return f"is a {_kind(value)}, not a str"
     try:
-        parts = urlsplit("//" + value)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        conf.parse_callback_domain(value)
     except ValueError:
-        parts = None
-    if parts is None or parts.netloc != value or not parts.hostname or "@" in value:
-        return "is not a host name (with a port at most): no scheme, no path"
+        return "is neither a host name (with a port at most) nor an origin such as https://<host>"
     return None
 
 
@@ -700,7 +734,8 @@ SHAPES = (
         "MICROSOFT_SSO_CALLBACK_DOMAIN",
         ID.format("E026"),
         _host,
-        'Write the host name alone: "app.contoso.com" (not "https://app.contoso.com/").',
+        'Write the host name, "app.contoso.com", or the origin, "https://app.contoso.com": '
+        "no path.",
     ),
     Shape("MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK", ID.format("E027"), _bool, BOOL_HINT),
     Shape(

@@ -115,6 +115,37 @@ def value(name: str, request: HttpRequest | None = None) -> Any:
     return setting
 
 
+def parse_callback_domain(domain: str) -> tuple[str | None, str]:
+    """(scheme, host) of ``MICROSOFT_SSO_CALLBACK_DOMAIN``: ``"www.example.com"`` (the scheme is
+    the request's) or an origin, ``"https://www.example.com"``. ValueError when it is neither."""
+    from urllib.parse import urlsplit
+
+    text = str(domain).strip()
+    host_only = "://" not in text
+    if host_only and any(char in text for char in "/?#@\\ "):
+        raise ValueError(f"{text!r} is neither a host nor an origin such as https://<host>")
+    try:
+        parts = urlsplit("//" + text if host_only else text)
+        _ = parts.port  # a port that is not a number raises ValueError
+    except ValueError:
+        parts = None
+    if host_only:
+        if parts is None or not parts.hostname:
+            raise ValueError(f"{text!r} is neither a host nor an origin such as https://<host>")
+        return None, text
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("https", "http")
+        or not parts.hostname
+        or "@" in parts.netloc
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(f"{text!r} is not an origin such as https://<host>")
+    return parts.scheme.lower(), parts.netloc
+
+
 def asset_url(path: str) -> str | None:
     """A URL or absolute path as it is; anything else is a static file's path, made its URL."""
     if path.startswith(("https://", "http://", "/")):

@@ -12,7 +12,6 @@ import hashlib
 import posixpath
 import random
 import re
-import secrets
 import time
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -24,15 +23,24 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, OperationalError, transaction
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from django_microsoft_sso import client, clouds, graph, hooks, sessions, signals, tokens
-from django_microsoft_sso.conf import Settings
+from django_microsoft_sso import (
+    client,
+    clouds,
+    graph,
+    hooks,
+    pending_cookies,
+    sessions,
+    signals,
+    tokens,
+)
+from django_microsoft_sso.conf import Settings, parse_callback_domain
 from django_microsoft_sso.exceptions import (
     AuthorizationError,
     ConfigurationError,
@@ -57,7 +65,8 @@ ACCESS_TOKEN_SESSION_KEY = sessions.ACCESS_TOKEN_SESSION_KEY
 LOGIN_HINT_SESSION_KEY = "_microsoft_sso_login_hint"
 PENDING_SESSION_KEY = "_microsoft_sso_pending"
 CACHE_KEY_PREFIX = "django_microsoft_sso:pending:"
-BINDING_COOKIE = "microsoft_sso_binding"
+# A form_post callback's state, once used: only a callback that brings its sealed cookie writes it.
+USED_STATE_KEY_PREFIX = CACHE_KEY_PREFIX + "used:"
 # Sign-ins one browser may have under way at once (one per tab); the oldest gives way.
 MAX_PENDING_PER_SESSION = 10
 MAX_NEXT_LENGTH = 2048
@@ -99,6 +108,8 @@ class LoginFlow:
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
         self.sso = Settings(request)
+        # The state of the form_post answer this callback read, whose cookie it then deletes.
+        self.answered_state: str | None = None
 
     # -- start --------------------------------------------------------------------------------
 
@@ -107,8 +118,14 @@ class LoginFlow:
         next_url = self.safe_next(self.request.GET.get("next"))
         self.ensure_enabled(next_url)
         form_post = self.sso.require_secure_callback
+        redirect_uri = self.redirect_uri()
+        # Only a SameSite=None cookie comes along with Microsoft's cross-site POST, and browsers
+        # keep those only when they are Secure: the browser can be bound only over https.
+        bound = form_post and redirect_uri.startswith("https://")
+        if form_post and not bound:
+            self.ensure_unbound_allowed()
         flow = client.initiate_flow(
-            self.sso, self.redirect_uri(), response_mode="form_post" if form_post else None
+            self.sso, redirect_uri, response_mode="form_post" if form_post else None
         )
         pending: dict[str, Any] = {
             "flow": flow,
@@ -116,11 +133,35 @@ class LoginFlow:
             "expires": time.time() + self.lifetime_seconds,
         }
         response = HttpResponseRedirect(flow["auth_uri"])
-        if form_post:
-            self.store_in_cache(flow["state"], pending, response)
+        if bound:
+            # The authorize URL is the largest part of the flow, and never needed again.
+            kept = {key: value for key, value in flow.items() if key != "auth_uri"}
+            pending_cookies.store(self.request, response, flow["state"], {**pending, "flow": kept})
+        elif form_post:
+            self.store_in_cache(flow["state"], pending)
         else:
             self.store_in_session(flow["state"], pending)
         return response
+
+    @staticmethod
+    def ensure_unbound_allowed() -> None:
+        """Refuse a form_post sign-in that no cookie can tie to its browser, but with DEBUG.
+
+        Unbound, an attacker's own answer opened in someone else's browser would sign that
+        person in as the attacker.
+        """
+        from django.conf import settings
+
+        if not settings.DEBUG:
+            raise ConfigurationError(
+                "form_post needs an https redirect URI to tie the sign-in to the browser: set "
+                "SECURE_PROXY_SSL_HEADER behind a proxy that ends TLS, or "
+                'MICROSOFT_SSO_CALLBACK_DOMAIN = "https://<host>"',
+                _(
+                    "Sign in with Microsoft needs a secure (https) connection to this site. "
+                    "Please contact your administrator."
+                ),
+            )
 
     @property
     def lifetime_seconds(self) -> int:
@@ -151,8 +192,9 @@ class LoginFlow:
         if url.replace("\\", "/").startswith("//") and not parts.netloc:
             return False  # "//" or "//?x": a URL without a host, which no browser can follow
         allowed_hosts = {self.request.get_host()}
-        if self.sso.callback_domain:
-            allowed_hosts.add(self.sso.callback_domain)
+        callback_host = self.callback_origin()[1]
+        if callback_host:
+            allowed_hosts.add(callback_host)
         return url_has_allowed_host_and_scheme(
             url, allowed_hosts=allowed_hosts, require_https=self.request.is_secure()
         )
@@ -178,17 +220,32 @@ class LoginFlow:
         root = posixpath.normpath(admin_root)
         return path == root or path.startswith(root.rstrip("/") + "/")
 
-    def redirect_uri(self) -> str:
-        """Where Microsoft sends the browser back: never built from a raw forwarded header."""
-        if self.sso.callback_domain:
-            netloc = self.sso.callback_domain
-        elif apps.is_installed("django.contrib.sites"):
-            from django.contrib.sites.shortcuts import get_current_site
+    def callback_origin(self) -> tuple[str | None, str | None]:
+        """(scheme, host) of ``MICROSOFT_SSO_CALLBACK_DOMAIN``; None for what it leaves open."""
+        domain = self.sso.callback_domain
+        if not domain:
+            return None, None
+        try:
+            return parse_callback_domain(domain)
+        except ValueError as error:
+            raise ConfigurationError(f"MICROSOFT_SSO_CALLBACK_DOMAIN: {error}") from error
 
-            netloc = get_current_site(self.request).domain
-        else:
-            netloc = self.request.get_host()
-        scheme = "https" if self.request.is_secure() else "http"
+    def redirect_uri(self) -> str:
+        """Where Microsoft sends the browser back: never built from a raw forwarded header.
+
+        The scheme is the callback domain's when it names one (``https://www.example.com``),
+        else the request's, as ``request.is_secure()`` (and ``SECURE_PROXY_SSL_HEADER``) says.
+        """
+        scheme, netloc = self.callback_origin()
+        if netloc is None:
+            if apps.is_installed("django.contrib.sites"):
+                from django.contrib.sites.shortcuts import get_current_site
+
+                netloc = get_current_site(self.request).domain
+            else:
+                netloc = self.request.get_host()
+        if scheme is None:
+            scheme = "https" if self.request.is_secure() else "http"
         return f"{scheme}://{netloc}{reverse('django_microsoft_sso:oauth_callback')}"
 
     def store_in_session(self, state: str, pending: dict[str, Any]) -> None:
@@ -204,26 +261,9 @@ class LoginFlow:
         stored[state] = pending
         self.request.session[PENDING_SESSION_KEY] = stored
 
-    def store_in_cache(
-        self, state: str, pending: dict[str, Any], response: HttpResponseRedirect
-    ) -> None:
-        # Microsoft POSTs the answer from its own site, so the session cookie (SameSite=Lax) does
-        # not come along: the pending sign-in waits in the cache under its own state instead. A
-        # cookie that does come along (SameSite=None, which needs https) ties it to this browser.
-        if self.request.is_secure():
-            binding = self.request.COOKIES.get(BINDING_COOKIE, "")
-            if len(binding) != 43:
-                binding = secrets.token_urlsafe(32)
-            pending["binding"] = hashlib.sha256(binding.encode()).hexdigest()
-            response.set_cookie(
-                BINDING_COOKIE,
-                binding,
-                max_age=self.lifetime_seconds,
-                path=reverse("django_microsoft_sso:oauth_callback"),
-                secure=True,
-                httponly=True,
-                samesite="None",
-            )
+    def store_in_cache(self, state: str, pending: dict[str, Any]) -> None:
+        # form_post over plain http, with DEBUG only: no cookie can come along with Microsoft's
+        # POST, so the sign-in waits in the cache under its state, tied to no browser.
         caches[self.sso.cache_name].set(CACHE_KEY_PREFIX + state, pending, self.lifetime_seconds)
 
     # -- finish -------------------------------------------------------------------------------
@@ -258,16 +298,12 @@ class LoginFlow:
             raise StateError("callback without a valid state")
         pending: dict[str, Any] | None
         if self.sso.require_secure_callback and self.request.method == "POST":
-            cache = caches[self.sso.cache_name]
-            key = CACHE_KEY_PREFIX + state
-            pending = cache.get(key)
-            # Whoever deletes the entry owns it: a replayed or parallel callback finds nothing.
-            if pending is None or not cache.delete(key):
-                raise StateError("unknown, used or expired state (cache)")
-            binding = pending.get("binding")
-            cookie = self.request.COOKIES.get(BINDING_COOKIE, "")
-            if binding and hashlib.sha256(cookie.encode()).hexdigest() != binding:
-                raise StateError("state belongs to another browser")
+            self.answered_state = state
+            pending = pending_cookies.take(self.request, state)
+            if pending is not None:
+                self.claim_state(state, pending)
+            else:
+                pending = self.take_from_cache(state)
         else:
             stored = self.request.session.get(PENDING_SESSION_KEY, {})
             pending = stored.pop(state, None)
@@ -277,6 +313,44 @@ class LoginFlow:
         if pending.get("expires", 0) < time.time():
             raise StateError("sign-in took longer than MICROSOFT_SSO_TIMEOUT")
         return pending
+
+    def claim_state(self, state: str, pending: dict[str, Any]) -> None:
+        """Mark the state used; a replayed or parallel callback with the same cookie fails.
+
+        Only a callback that brings the sealed cookie of its state gets here, so anonymous
+        requests cannot fill the cache with these marks.
+        """
+        lifetime = int(pending.get("expires", 0) - time.time()) + 1
+        if lifetime <= 0:
+            return  # expired: refused anyway
+        try:
+            claimed = caches[self.sso.cache_name].add(USED_STATE_KEY_PREFIX + state, 1, lifetime)
+        except Exception as error:  # single use cannot be proven: refuse rather than risk it
+            raise LoginError(
+                f"form_post state not recorded: cache {type(error).__name__}"
+            ) from error
+        if not claimed:
+            raise StateError("used state (form_post)")
+
+    def take_from_cache(self, state: str) -> dict[str, Any]:
+        """A sign-in started over plain http with DEBUG, which no cookie ties to a browser."""
+        from django.conf import settings
+
+        if not settings.DEBUG:
+            raise StateError("no sealed cookie of this state in this browser (form_post)")
+        cache = caches[self.sso.cache_name]
+        key = CACHE_KEY_PREFIX + state
+        pending: dict[str, Any] | None = cache.get(key)
+        # Whoever deletes the entry owns it: a replayed or parallel callback finds nothing.
+        if pending is None or not cache.delete(key):
+            raise StateError("unknown, used or expired state (cache)")
+        return pending
+
+    def forget_answered_state(self, response: HttpResponse) -> None:
+        """Delete the cookie of the form_post sign-in this callback answered, used or refused."""
+        state = self.answered_state
+        if state is not None and pending_cookies.cookie_name(state) in self.request.COOKIES:
+            pending_cookies.forget(response, state)
 
     @staticmethod
     def error_codes(result: dict[str, Any]) -> str:

@@ -68,10 +68,14 @@ def start_login(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def callback(request: HttpRequest) -> HttpResponse:
     """Complete the sign-in that Microsoft sends back."""
+    flow = LoginFlow(request)
+    response: HttpResponse
     try:
-        return LoginFlow(request).finish()
+        response = flow.finish()
     except LoginError as error:
-        return login_failed(request, error)
+        response = login_failed(request, error)
+    flow.forget_answered_state(response)
+    return response
 
 
 @never_cache

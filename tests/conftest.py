@@ -33,3 +33,15 @@ def served(settings, monkeypatch, emulated_microsoft):
         sso_client.clear_caches()
         yield server
         sso_client.clear_caches()
+
+
+def cross_site(browser):
+    """``browser`` as Microsoft's form_post reaches the site: a POST from another site, which
+    carries only the browser's ``SameSite=None`` cookies (not the session's, which is Lax)."""
+    from django.test import Client
+
+    posting = Client()
+    for name, morsel in browser.cookies.items():
+        if morsel.value and morsel["samesite"].lower() == "none":
+            posting.cookies[name] = morsel.value
+    return posting

@@ -149,17 +149,23 @@ def test_e005_e006_absent_for_a_listed_backend(settings, value):
 # -- E007, W003: the cache of form_post sign-ins --------------------------------------------------
 
 SHARED_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "sso"}
+TRUSTED_PROXY = ("HTTP_X_FORWARDED_PROTO", "https")
 
 
-def test_e007_cache_name_not_in_caches(settings):
+@pytest.fixture
+def form_post(settings):
+    """form_post on a site whose redirect URI is https (W008 has its own tests)."""
     settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+    settings.SECURE_PROXY_SSL_HEADER = TRUSTED_PROXY
+
+
+def test_e007_cache_name_not_in_caches(settings, form_post):
     settings.MICROSOFT_SSO_CACHE_NAME = "sign-ins"
     assert reported() == {"E007": ["MICROSOFT_SSO_CACHE_NAME"]}
 
 
-def test_e007_absent_for_a_configured_cache(settings):
+def test_e007_absent_for_a_configured_cache(settings, form_post):
     settings.CACHES = {**settings.CACHES, "sign-ins": SHARED_CACHE}
-    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
     settings.MICROSOFT_SSO_CACHE_NAME = "sign-ins"
     assert reported() == {}
 
@@ -170,15 +176,68 @@ def test_e007_absent_when_the_cache_is_not_used(settings):
     assert reported() == {}
 
 
-def test_w003_form_post_state_in_a_per_process_cache(settings):
-    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+def test_w003_form_post_state_in_a_per_process_cache(settings, form_post):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert reported() == {"W003": ["MICROSOFT_SSO_CACHE_NAME"]}
 
 
-def test_w003_absent_for_a_shared_cache(settings):
+def test_w003_absent_for_a_shared_cache(settings, form_post):
+    settings.CACHES = {"default": SHARED_CACHE}
+    assert "W003" not in reported()
+
+
+# -- W008, E026: form_post needs an https redirect URI --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "callback_domain", [None, "app.example.com", "http://app.example.com"], ids=str
+)
+def test_w008_form_post_where_the_redirect_uri_may_be_http(settings, callback_domain):
     settings.CACHES = {"default": SHARED_CACHE}
     settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
-    assert "W003" not in reported()
+    settings.MICROSOFT_SSO_CALLBACK_DOMAIN = callback_domain
+    assert reported() == {"W008": ["MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK"]}
+
+
+@pytest.mark.parametrize(
+    "more",
+    [
+        {"SECURE_PROXY_SSL_HEADER": TRUSTED_PROXY},
+        {"MICROSOFT_SSO_CALLBACK_DOMAIN": "https://app.example.com"},
+        {"DEBUG": True},
+        {"MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK": False},
+    ],
+    ids=["proxy-header", "https-callback-domain", "debug", "query-mode"],
+)
+def test_w008_absent_where_the_redirect_uri_is_https_or_form_post_is_off(settings, more):
+    settings.CACHES = {"default": SHARED_CACHE}
+    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+    for name, value in more.items():
+        setattr(settings, name, value)
+    assert reported() == {}
+
+
+def test_w008_absent_when_callback_domain_is_a_callable(settings):
+    settings.CACHES = {"default": SHARED_CACHE}
+    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+    settings.MICROSOFT_SSO_CALLBACK_DOMAIN = lambda request: "http://app.example.com"
+    assert reported() == {}
+
+
+@pytest.mark.parametrize(
+    "domain", ["https://app.example.com/sso/", "ftp://app.example.com", "app.example.com/sso"]
+)
+def test_e026_callback_domain_neither_a_host_nor_an_origin(settings, domain):
+    settings.MICROSOFT_SSO_CALLBACK_DOMAIN = domain
+    assert reported() == {"E026": ["MICROSOFT_SSO_CALLBACK_DOMAIN"]}
+
+
+@pytest.mark.parametrize(
+    "domain", ["app.example.com", "app.example.com:8443", "https://app.example.com/"]
+)
+def test_e026_absent_for_a_host_or_an_origin(settings, domain):
+    settings.MICROSOFT_SSO_CALLBACK_DOMAIN = domain
+    assert reported() == {}
 
 
 # -- E008: URL settings ---------------------------------------------------------------------------
@@ -277,7 +336,14 @@ def test_w002_absent_with_allowed_tenants(settings, allowed):
             {"MICROSOFT_SSO_AUTHORITY": "https://login.microsoftonline.com/common"},
         ),
         ("MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK", True, {"MICROSOFT_SSO_CACHE_NAME": "nope"}),
-        ("MICROSOFT_SSO_CACHE_NAME", "nope", {"MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK": True}),
+        (
+            "MICROSOFT_SSO_CACHE_NAME",
+            "nope",
+            {
+                "MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK": True,
+                "SECURE_PROXY_SSL_HEADER": TRUSTED_PROXY,
+            },
+        ),
         ("MICROSOFT_SSO_NEXT_URL", "no-such-url-name", {}),
         ("MICROSOFT_SSO_LOGIN_FAILED_URL", "no-such-url-name", {}),
         ("MICROSOFT_SSO_LOGOUT_REDIRECT_PATH", "no-such-url-name", {}),
@@ -485,8 +551,8 @@ SHAPE_CASES = [
     (
         "E026",
         "MICROSOFT_SSO_CALLBACK_DOMAIN",
-        ["https://app.example.com", "app.example.com/", "app.example.com:https", 42],
-        [None, "", "app.example.com", "app.example.com:8443"],
+        ["https://app.example.com/sso/", "app.example.com/", "app.example.com:https", 42],
+        [None, "", "app.example.com", "app.example.com:8443", "https://app.example.com"],
     ),
     ("E027", "MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK", ["on"], [False]),
     ("E028", "MICROSOFT_SSO_CACHE_NAME", [["default"], None], ["default"]),
@@ -592,9 +658,8 @@ def test_shape_check_never_shows_the_secret(settings):
     assert not any("very-secret" in line for line in shown)
 
 
-def test_e028_cache_name_of_the_wrong_type_with_form_post(settings):
+def test_e028_cache_name_of_the_wrong_type_with_form_post(settings, form_post):
     """The cache check (E007) must not crash on it: E028 says what is wrong."""
-    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
     settings.MICROSOFT_SSO_CACHE_NAME = ["default"]
 
     assert reported() == {"E028": ["MICROSOFT_SSO_CACHE_NAME"]}

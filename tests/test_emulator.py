@@ -57,14 +57,14 @@ def test_cancel_on_the_emulator_page_ends_in_the_cancelled_message(client, serve
 def test_form_post_mode_answers_with_a_self_submitting_form(client, served, settings):
     settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
     alice = served.fake.add_user("alice@contoso.com", mail="alice@contoso.com")
-    start = client.get(reverse("django_microsoft_sso:oauth_start_login"))
+    start = client.get(reverse("django_microsoft_sso:oauth_start_login"), secure=True)
     with httpx.Client() as browser:
         answer = pick(browser, start.url, alice.object_id)
     assert answer.status_code == 200
     fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', answer.text))
     action = re.search(r'action="([^"]+)"', answer.text).group(1)
 
-    response = client.post(action.removeprefix("http://testserver"), fields)
+    response = client.post(action.removeprefix("https://testserver"), fields, secure=True)
     assert response.status_code == 302
     assert SESSION_KEY in client.session
 

@@ -394,7 +394,7 @@ class BrokenCache:
     def get(self, *args, **kwargs):
         raise ConnectionError("cache server unreachable")
 
-    set = delete = get
+    set = add = delete = get
 
     def close(self, **kwargs) -> None:
         pass

@@ -12,8 +12,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from django_microsoft_sso.flow import BINDING_COOKIE, CACHE_KEY_PREFIX, PENDING_SESSION_KEY
+from django_microsoft_sso.flow import CACHE_KEY_PREFIX, PENDING_SESSION_KEY
+from django_microsoft_sso.pending_cookies import COOKIE_PREFIX as PENDING_COOKIE
 from django_microsoft_sso.testing import DEFAULT_TENANT_ID
+from tests.conftest import cross_site
 
 pytestmark = pytest.mark.django_db
 
@@ -299,7 +301,8 @@ def test_timeout_is_counted_from_the_start(client, microsoft, alice, settings):
     assert "_auth_user_id" not in client.session
 
 
-# -- REQUIRE_SECURE_CALLBACK: form_post, with the pending sign-in in the cache ---------------------
+# -- REQUIRE_SECURE_CALLBACK: form_post, with the pending sign-in in a sealed cookie ----------------
+# (tests/test_form_post.py covers the cookie, proxies, plain http and floods of starts)
 
 
 @pytest.fixture
@@ -311,44 +314,47 @@ def form_post(settings):
 
 
 def test_form_post_asks_microsoft_to_post_the_answer(client, microsoft, alice, form_post):
-    start = client.get(START)
+    start = client.get(START, secure=True)
 
     assert authorize_params(start)["response_mode"] == "form_post"
     assert microsoft.sign_in(start.url, alice).method == "POST"
 
 
-def test_form_post_keeps_the_pending_sign_in_in_the_cache(client, microsoft, form_post):
-    state = authorize_params(client.get(START, {"next": "/private/"}))["state"]
+def test_form_post_keeps_the_pending_sign_in_in_the_browser(client, microsoft, form_post):
+    state = authorize_params(client.get(START, {"next": "/private/"}, secure=True))["state"]
 
     assert pending(client) == {}
-    assert cache.get(CACHE_KEY_PREFIX + state)["next"] == "/private/"
+    assert cache.get(CACHE_KEY_PREFIX + state) is None
+    assert client.cookies[PENDING_COOKIE + state].value
 
 
 def test_form_post_sign_in_succeeds(client, microsoft, alice, form_post):
-    response = microsoft.login(client, alice, next="/private/")
+    response = microsoft.login(client, alice, next="/private/", secure=True)
 
     assert response.url == "/private/"
-    assert client.get("/private/").content == b"private page of alice@contoso.com"
+    assert client.get("/private/", secure=True).content == b"private page of alice@contoso.com"
 
 
 def test_form_post_state_is_single_use(client, microsoft, alice, form_post):
-    answer = microsoft.sign_in(client.get(START).url, alice)
-    answer.send(client)
+    answer = microsoft.sign_in(client.get(START, secure=True).url, alice)
+    replaying = cross_site(client)  # the same browser's cookie, as it was before the answer
+    answer.send(client, secure=True)
 
-    replay = answer.send(Client())
+    replay = answer.send(replaying, secure=True)
 
     assert replay.url == "/admin/login/"
     assert messages_of(replay) == [STATE_REFUSED]
+    assert microsoft.count("token") == 1
 
 
-def test_form_post_over_https_ties_the_sign_in_to_a_binding_cookie(client, microsoft, form_post):
+def test_form_post_over_https_ties_the_sign_in_to_a_cookie(client, microsoft, form_post):
     start = client.get(START, secure=True)
 
-    cookie = start.cookies[BINDING_COOKIE]
+    cookie = client.cookies[PENDING_COOKIE + authorize_params(start)["state"]]
     assert cookie["secure"]
     assert cookie["httponly"]
     assert cookie["samesite"] == "None"
-    assert cookie["path"] == CALLBACK
+    assert CALLBACK.startswith(cookie["path"])
 
 
 def test_form_post_over_https_works_without_the_session_cookie(
@@ -356,9 +362,8 @@ def test_form_post_over_https_works_without_the_session_cookie(
 ):
     start = client.get(START, {"next": "/private/"}, secure=True)
     answer = microsoft.sign_in(start.url, alice)
-    # Microsoft's cross-site POST brings the SameSite=None binding cookie, not the session's.
-    browser_on_post = Client()
-    browser_on_post.cookies[BINDING_COOKIE] = client.cookies[BINDING_COOKIE].value
+    # Microsoft's cross-site POST brings the SameSite=None cookie, not the session's.
+    browser_on_post = cross_site(client)
 
     response = answer.send(browser_on_post, secure=True)
 
@@ -375,7 +380,7 @@ def test_form_post_answer_from_another_browser_is_refused(
     other = Client()
     if other_has_own_cookie:
         other.get(START, secure=True)
-        assert other.cookies[BINDING_COOKIE].value != client.cookies[BINDING_COOKIE].value
+        assert len([name for name in other.cookies if name.startswith(PENDING_COOKIE)]) == 1
 
     response = answer.send(other, secure=True)
 

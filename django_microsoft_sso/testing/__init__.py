@@ -383,10 +383,12 @@ class FakeMicrosoft:
         *,
         next: str | None = None,
         start_url: str | None = None,
+        secure: bool = False,
         **sign_in_options: Any,
     ) -> Any:
         """Run a whole sign-in with a Django test client; return the callback's response.
 
+        ``secure`` makes both requests over https, as form_post mode needs without DEBUG.
         When the start view does not send the browser to Microsoft (sign-in refused before
         that), its response is returned instead.
         """
@@ -394,11 +396,12 @@ class FakeMicrosoft:
             from django.urls import reverse
 
             start_url = reverse("django_microsoft_sso:oauth_start_login")
-        start = django_client.get(start_url, {"next": next} if next is not None else {})
+        params = {"next": next} if next is not None else {}
+        start = django_client.get(start_url, params, secure=secure)
         location = start.get("Location", "")
         if start.status_code != 302 or not self.is_authorize_url(location):
             return start
-        return self.sign_in(location, user, **sign_in_options).send(django_client)
+        return self.sign_in(location, user, **sign_in_options).send(django_client, secure=secure)
 
     def front_channel_logout(
         self, django_client: Any, user: MicrosoftUser, *, url: str | None = None

@@ -165,7 +165,7 @@ def test_any_form_at_the_callback_is_refused_without_error(
     django_settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = form_post
     browser = Client(raise_request_exception=False)
     if with_real_state:
-        params = {"state": query_of(browser.get(START).url)["state"], **params}
+        params = {"state": query_of(browser.get(START, secure=True).url)["state"], **params}
 
     response = browser.post(CALLBACK, params)
 

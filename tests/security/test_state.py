@@ -5,8 +5,8 @@ state, with an empty, wrong or 5000-character state, a bare callback, a state re
 completed sign-in (same browser and another), a state of another session
 (``test_state_of_another_session_is_refused_and_stays_usable_by_its_owner``); and
 (tests/test_start.py) a fresh state, nonce and verifier per start, two tabs at once, the
-timeout, form_post's single use and its binding cookie
-(``test_form_post_answer_from_another_browser_is_refused``).
+timeout, form_post's single use and its sealed cookie
+(``test_form_post_answer_from_another_browser_is_refused``; more in tests/test_form_post.py).
 """
 
 import pytest
@@ -17,11 +17,13 @@ from django.test import Client
 
 from django_microsoft_sso import client as sso_client
 from django_microsoft_sso.flow import (
-    CACHE_KEY_PREFIX,
     MAX_PENDING_PER_SESSION,
     PENDING_SESSION_KEY,
+    USED_STATE_KEY_PREFIX,
 )
+from tests.conftest import cross_site
 from tests.security.conftest import (
+    START,
     STATE_REFUSED,
     assert_refused,
     assert_signed_in,
@@ -144,26 +146,29 @@ def test_attackers_code_with_the_victims_state_fails_pkce(client, microsoft, ali
     assert microsoft.count("token") == 1
 
 
-# -- form_post: the pending sign-in is in the shared cache ------------------------------------------
+# -- form_post: the pending sign-in waits in its browser, its single use is kept in the cache -----
 
 
 @on_redis
 def test_form_post_sign_in_is_finished_by_another_process(microsoft, alice, settings):
-    """Started in one process, finished in another: all that is shared is the Redis server."""
+    """Started in one process, finished in another; the state's single use is kept in Redis."""
     import redis
 
     settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
     browser = Client()
-    url = start(browser, next="/private/")
+    url = browser.get(START, {"next": "/private/"}, secure=True).url
     answer = microsoft.sign_in(url, alice)
-    key = cache.make_key(CACHE_KEY_PREFIX + state_of(url))
     server = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-    assert server.exists(key) == 1  # in Redis, where every process of the site finds it
+    used = cache.make_key(USED_STATE_KEY_PREFIX + state_of(url))
+    assert server.exists(used) == 0  # the start wrote nothing on the server
     sso_client.clear_caches()  # the next request reaches a new process
-    # Microsoft's cross-site POST comes without the session cookie (SameSite=Lax).
-    response = answer.send(Client())
+    replaying = cross_site(browser)
+    # Microsoft's cross-site POST comes with the SameSite=None cookie, not the session's (Lax).
+    response = answer.send(cross_site(browser), secure=True)
 
     assert response.status_code == 302
     assert response.url == "/private/"
-    assert server.exists(key) == 0
+    assert server.exists(used) == 1  # where every process of the site finds it
     assert User.objects.get().username == "alice@contoso.com"
+    sso_client.clear_caches()
+    assert messages_of(answer.send(replaying, secure=True)) == [STATE_REFUSED]
