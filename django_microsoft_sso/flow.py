@@ -29,7 +29,16 @@ from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from django_microsoft_sso import client, clouds, graph, hooks, sessions, signals, tokens
+from django_microsoft_sso import (
+    client,
+    clouds,
+    graph,
+    helpers,
+    hooks,
+    sessions,
+    signals,
+    tokens,
+)
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import (
     AuthorizationError,
@@ -62,6 +71,8 @@ MAX_NEXT_LENGTH = 2048
 # msal's states are URL-safe base64 (22 characters). Anything else is refused before it is used
 # as a session or cache key: cache backends refuse keys with spaces or control characters.
 STATE_PATTERN = re.compile(r"[A-Za-z0-9_.~-]{1,128}")
+# 7.x said "Authorization Code not received from SSO." for this; the meaning is kept.
+MISSING_CODE_MESSAGE = _("Microsoft sent no authorization code. Please sign in again.")
 
 
 def resolve_setting_url(target: str, fallback: str = "/") -> str:
@@ -214,7 +225,11 @@ class LoginFlow:
         if not self.sso.enabled:
             raise DisabledError("MICROSOFT_SSO_ENABLED is off")
         answer = self.request.POST if self.request.method == "POST" else self.request.GET
+        if not answer.get("code") and not answer.get("error"):
+            # Neither a code nor Microsoft's error: no answer of Microsoft's, whatever its state.
+            raise AuthorizationError("callback without code", MISSING_CODE_MESSAGE)
         pending = self.take_pending(answer.get("state"))
+        helpers.remember_sign_in_next(self.request, pending["next"])
         self.ensure_enabled(pending["next"])
         self.raise_for_authorization_error(answer)
 
@@ -279,7 +294,7 @@ class LoginFlow:
                 }
             raise AuthorizationError(f"{str(error)[:100]}: {description}", message)
         if not answer.get("code"):
-            raise AuthorizationError("callback without code")
+            raise AuthorizationError("callback without code", MISSING_CODE_MESSAGE)
 
     def tenants(self) -> tuple[set[str] | None, set[str]]:
         """(tenants allowed to sign in, None for any; tenants whose e-mail claims are trusted).

@@ -1,0 +1,115 @@
+"""What 7.x's documentation taught projects to write keeps working in version 8.
+
+Each test names the 7.x docs page that made the pattern part of the contract. 7.1.1's own test
+suite runs against this package too: scripts/test-7x-contract.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
+
+from tests import compat7x_settings
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+
+
+def messages_of(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+# -- pages.md: per-request settings chosen with is_admin_path ------------------------------------
+
+
+@pytest.fixture
+def per_request_settings(settings):
+    compat7x_settings.apply(settings)
+
+
+@pytest.fixture
+def outsider(microsoft):
+    """Someone of a domain only the pages' configuration allows."""
+    return microsoft.add_user("olga@fabrikam.com", mail="olga@fabrikam.com")
+
+
+@pytest.fixture
+def colleague(microsoft):
+    return microsoft.add_user("carl@contoso.com", mail="carl@contoso.com")
+
+
+def test_start_without_next_goes_to_microsoft(client, microsoft, per_request_settings):
+    # 7.x's NEXT_URL callable asks is_admin_path, which must not ask NEXT_URL again.
+    response = client.get("/microsoft_sso/login/")
+
+    assert response.status_code == 302
+    assert microsoft.is_authorize_url(response["Location"])
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", "null"])
+def test_start_with_an_unsafe_next_goes_to_microsoft(
+    client, microsoft, per_request_settings, next_url
+):
+    response = client.get("/microsoft_sso/login/", {"next": next_url})
+
+    assert response.status_code == 302
+    assert microsoft.is_authorize_url(response["Location"])
+
+
+def test_sign_in_without_next_lands_on_the_pages_next_url(
+    client, microsoft, colleague, per_request_settings
+):
+    response = microsoft.login(client, colleague)
+
+    assert response["Location"] == "/private/"
+    assert client.session.get_expiry_age() == 86400
+
+
+def test_pages_sign_in_is_judged_by_the_pages_configuration(
+    client, microsoft, outsider, per_request_settings
+):
+    response = microsoft.login(client, outsider, next="/private/")
+
+    assert response["Location"] == "/private/"
+    user = User.objects.get(email="olga@fabrikam.com")
+    # The pages give no first superuser, and their longer session.
+    assert not user.is_superuser and not user.is_staff
+    assert client.session.get_expiry_age() == 86400
+
+
+def test_first_pages_user_does_not_become_superuser(
+    client, microsoft, colleague, per_request_settings
+):
+    microsoft.login(client, colleague, next="/private/")
+
+    assert not User.objects.get(email="carl@contoso.com").is_superuser
+
+
+def test_admin_sign_in_is_judged_by_the_admin_configuration(
+    client, microsoft, colleague, per_request_settings
+):
+    response = microsoft.login(client, colleague, next="/admin/")
+
+    assert response["Location"] == "/admin/"
+    assert User.objects.get(email="carl@contoso.com").is_superuser
+    assert client.session.get_expiry_age() == 3600
+
+
+def test_admin_refuses_a_domain_only_the_pages_allow(
+    client, microsoft, outsider, per_request_settings
+):
+    response = microsoft.login(client, outsider, next="/admin/")
+
+    assert response["Location"] == "/admin/login/"
+    assert not User.objects.filter(email="olga@fabrikam.com").exists()
+    assert "_auth_user_id" not in client.session
+
+
+def test_failed_pages_sign_in_goes_to_the_pages_failure_url(
+    client, microsoft, outsider, per_request_settings, settings
+):
+    settings.MICROSOFT_SSO_AUTO_CREATE_USERS = False
+
+    response = microsoft.login(client, outsider, next="/private/")
+
+    assert response["Location"] == "/"
