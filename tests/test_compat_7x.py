@@ -73,7 +73,8 @@ def test_pages_sign_in_is_judged_by_the_pages_configuration(
     assert response["Location"] == "/private/"
     user = User.objects.get(email="olga@fabrikam.com")
     # The pages give no first superuser, and their longer session.
-    assert not user.is_superuser and not user.is_staff
+    assert not user.is_superuser
+    assert not user.is_staff
     assert client.session.get_expiry_age() == 86400
 
 
@@ -113,3 +114,104 @@ def test_failed_pages_sign_in_goes_to_the_pages_failure_url(
     response = microsoft.login(client, outsider, next="/private/")
 
     assert response["Location"] == "/"
+
+
+# -- admin.md / troubleshooting.md: a project's user admin with 7.x's inline --------------------
+
+
+def reload_urls():
+    """The admin's URLs are bound to the registered admins when the URLconf loads."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    from tests import urls
+
+    importlib.reload(urls)
+    clear_url_caches()
+
+
+@pytest.fixture
+def restored_admin_registry():
+    from django.contrib import admin
+
+    saved = dict(admin.site._registry)
+    yield
+    admin.site._registry.clear()
+    admin.site._registry.update(saved)
+    reload_urls()
+
+
+def test_admin_md_user_admin_with_the_inline(client, restored_admin_registry, microsoft):
+    # admin.md's snippet, as a project's admin.py runs it.
+    from django.contrib import admin
+
+    from django_microsoft_sso.admin import MicrosoftSSOInlineAdmin, get_current_user_and_admin
+
+    CurrentUserModel, last_admin, LastUserAdmin = get_current_user_and_admin()  # noqa: N806
+    if admin.site.is_registered(CurrentUserModel):
+        admin.site.unregister(CurrentUserModel)
+
+    @admin.register(CurrentUserModel)
+    class CustomUserAdmin(LastUserAdmin):
+        inlines = (
+            tuple(set([*list(last_admin.inlines), MicrosoftSSOInlineAdmin]))
+            if last_admin
+            else (MicrosoftSSOInlineAdmin,)
+        )
+
+    reload_urls()
+    person = microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
+    microsoft.login(client, person)
+    user = User.objects.get()
+    User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+
+    page = client.get(f"/admin/auth/user/{user.pk}/change/")
+
+    assert page.status_code == 200
+    assert "Microsoft identity" in page.content.decode()
+    assert person.object_id in page.content.decode()
+
+
+def test_get_current_user_and_admin_without_a_user_admin(restored_admin_registry):
+    from django.contrib import admin
+    from django.contrib.auth.admin import UserAdmin
+
+    from django_microsoft_sso.admin import get_current_user_and_admin
+
+    admin.site.unregister(User)
+
+    assert get_current_user_and_admin() == (User, None, UserAdmin)
+
+
+# -- smaller: the model's picture, models.User, OPTIONS on the logout view ----------------------
+
+
+def test_picture_property_is_an_img_of_the_picture_view(client, microsoft):
+    from django_microsoft_sso.models import MicrosoftSSOUser
+    from django_microsoft_sso.testing import TINY_PNG
+
+    person = microsoft.add_user("alice@contoso.com", mail="alice@contoso.com", photo=TINY_PNG)
+    microsoft.login(client, person)
+    link = MicrosoftSSOUser.objects.get()
+
+    assert str(link.picture).startswith(f'<img src="/microsoft_sso/picture/{link.user_id}/"')
+    assert client.get(f"/microsoft_sso/picture/{link.user_id}/").status_code == 200
+
+
+def test_models_user_is_the_user_model():
+    from django_microsoft_sso import models
+
+    assert models.User is User
+
+
+@pytest.mark.parametrize("url", ["/microsoft_sso/logout/", "/compat/slo/"])
+def test_logout_answers_options_without_logging_out(client, microsoft, url):
+    person = microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
+    microsoft.login(client, person)
+
+    response = client.options(url)
+
+    assert response.status_code == 200
+    assert response["Allow"] == "POST, OPTIONS"
+    assert "_auth_user_id" in client.session

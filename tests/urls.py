@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from django_microsoft_sso.views import microsoft_slo_view
 from tests import inline_admin
 from tests.app import views
 
@@ -20,6 +21,8 @@ urlpatterns = [
         ),
         name="sign_in_to_private",
     ),
+    # A project that routed its own logout URL to 7.x's view name.
+    path("compat/slo/", microsoft_slo_view, name="compat_slo"),
     path(
         "microsoft_sso/",
         include("django_microsoft_sso.urls", namespace="django_microsoft_sso"),
