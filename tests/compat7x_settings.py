@@ -48,9 +48,7 @@ SETTINGS = {
     "MICROSOFT_SSO_SESSION_COOKIE_AGE": lambda request: get_sso_config(request)[
         "session_cookie_age"
     ],
-    "MICROSOFT_SSO_LOGIN_FAILED_URL": lambda request: get_sso_config(request)[
-        "login_failed_url"
-    ],
+    "MICROSOFT_SSO_LOGIN_FAILED_URL": lambda request: get_sso_config(request)["login_failed_url"],
 }
 
 

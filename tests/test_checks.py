@@ -294,10 +294,34 @@ def test_callable_enable_messages_is_skipped(settings, without_messages_app):
 # -- W004: the order of INSTALLED_APPS ------------------------------------------------------------
 
 
-def test_w004_admin_listed_before_this_app(settings):
+@pytest.fixture
+def admin_login_template():
+    """The default admin site's login template, put back after the test."""
+    from django.contrib.admin import site
+
+    saved = site.login_template
+    yield site
+    site.login_template = saved
+
+
+def test_w004_admin_listed_before_this_app_with_its_own_login_template(
+    settings, admin_login_template
+):
+    admin_login_template.login_template = "project/login.html"
     apps = [app for app in settings.INSTALLED_APPS if app != "django_microsoft_sso"]
     settings.INSTALLED_APPS = [*apps, "django_microsoft_sso"]
     assert reported() == {"W004": ["INSTALLED_APPS"]}
+
+
+def test_w004_absent_when_the_admin_listed_first_gets_our_login_template(
+    settings, admin_login_template
+):
+    admin_login_template.login_template = None
+    apps = [app for app in settings.INSTALLED_APPS if app != "django_microsoft_sso"]
+    settings.INSTALLED_APPS = [*apps, "django_microsoft_sso"]
+
+    assert admin_login_template.login_template == "microsoft_sso/login.html"
+    assert "W004" not in reported()
 
 
 def test_w004_absent_when_this_app_comes_first():

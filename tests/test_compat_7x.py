@@ -4,9 +4,13 @@ Each test names the 7.x docs page that made the pattern part of the contract. 7.
 suite runs against this package too: scripts/test-7x-contract.
 """
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.template import RequestContext, Template
+from django.template.loader import render_to_string
 
 from tests import compat7x_settings
 
@@ -148,14 +152,14 @@ def test_admin_md_user_admin_with_the_inline(client, restored_admin_registry, mi
 
     from django_microsoft_sso.admin import MicrosoftSSOInlineAdmin, get_current_user_and_admin
 
-    CurrentUserModel, last_admin, LastUserAdmin = get_current_user_and_admin()  # noqa: N806
+    CurrentUserModel, last_admin, LastUserAdmin = get_current_user_and_admin()
     if admin.site.is_registered(CurrentUserModel):
         admin.site.unregister(CurrentUserModel)
 
     @admin.register(CurrentUserModel)
     class CustomUserAdmin(LastUserAdmin):
         inlines = (
-            tuple(set([*list(last_admin.inlines), MicrosoftSSOInlineAdmin]))
+            tuple({*list(last_admin.inlines), MicrosoftSSOInlineAdmin})
             if last_admin
             else (MicrosoftSSOInlineAdmin,)
         )
@@ -215,3 +219,135 @@ def test_logout_answers_options_without_logging_out(client, microsoft, url):
     assert response.status_code == 200
     assert response["Allow"] == "POST, OPTIONS"
     assert "_auth_user_id" in client.session
+
+
+# -- quick_setup.md: the package listed after django.contrib.admin -------------------------------
+
+
+@pytest.fixture
+def admin_listed_first(settings):
+    from django.contrib.admin import site
+
+    saved = site.login_template
+    site.login_template = None
+    apps = [app for app in settings.INSTALLED_APPS if app != "django_microsoft_sso"]
+    settings.INSTALLED_APPS = [*apps, "django_microsoft_sso"]
+    yield
+    site.login_template = saved
+
+
+def sso_buttons(page):
+    return re.findall(r'class="sso-login__button sso-login__button--(\w+)', page)
+
+
+def test_admin_login_shows_the_button_when_listed_after_the_admin(client, admin_listed_first):
+    page = client.get("/admin/login/", {"next": "/admin/"}).content.decode()
+
+    assert sso_buttons(page) == ["microsoft"]
+    assert page.index("sso-login__button") < page.index('id="login-form"')
+    assert "/microsoft_sso/login/?next=%2Fadmin%2F" in page
+
+
+@pytest.mark.parametrize("listed_first", [False, True])
+def test_admin_login_shows_the_button_once(client, settings, listed_first, request):
+    if listed_first:
+        request.getfixturevalue("admin_listed_first")
+
+    page = client.get("/admin/login/").content.decode()
+
+    assert sso_buttons(page) == ["microsoft"]
+    assert page.count("microsoft_button.css") == 1
+
+
+def test_admin_login_hides_the_form_when_told(client, admin_listed_first, settings):
+    settings.SSO_SHOW_FORM_ON_ADMIN_PAGE = False
+
+    page = client.get("/admin/login/").content.decode()
+
+    assert sso_buttons(page) == ["microsoft"]
+    assert 'id="login-form"' not in page
+
+
+# -- urls.md: LoginView(template_name="microsoft_sso/login.html") --------------------------------
+
+
+def test_login_view_with_7x_login_template(client):
+    page = client.get("/compat/accounts/login/", {"next": "/private/"}).content.decode()
+
+    assert sso_buttons(page) == ["microsoft"]
+    assert "/microsoft_sso/login/?next=%2Fprivate%2F" in page
+    assert 'id="login-form"' in page
+
+
+def test_login_template_honours_the_views_context(client):
+    page = client.get("/compat/accounts/login/custom/").content.decode()
+
+    assert "SignWithContext" in page
+    assert 'id="login-form"' not in page
+
+
+# -- customize.md: 7.x's class names beside the new ones -----------------------------------------
+
+
+def test_button_keeps_7x_class_names(client):
+    page = client.get("/sign-in/").content.decode()
+
+    assert re.search(r'<a class="[^"]*\bmicrosoft-login-btn\b', page)
+    assert re.search(r'<img class="[^"]*\bmicrosoft-btn-logo\b', page)
+    assert re.search(r'<span class="[^"]*\bmicrosoft-btn-label\b', page)
+
+
+# -- how.md / third_party_admins.md: the sso_tags and show_form libraries -----------------------
+
+
+def test_sso_tags_library_in_a_template(rf):
+    request = rf.get("/sign-in/", {"next": "/private/"})
+    source = (
+        "{% load sso_tags show_form %}{% define_sso_providers as providers %}"
+        "{% define_show_form as show_form %}"
+        "{% for p in providers %}{{ p.name }}|{{ p.text }}|{{ p.login_url }}|{{ p.css_url }}"
+        "{% endfor %}|{{ show_form }}"
+    )
+
+    output = Template(source).render(RequestContext(request))
+
+    assert output == (
+        "microsoft|Sign in with Microsoft|/microsoft_sso/login/?next=%2Fprivate%2F|"
+        "/static/django_microsoft_sso/microsoft_button.css|True"
+    )
+
+
+def test_define_sso_providers_from_python_gives_dicts_a_view_can_change(client, rf):
+    from django_microsoft_sso.templatetags.show_form import define_show_form
+    from django_microsoft_sso.templatetags.sso_tags import define_sso_providers
+
+    request = rf.get("/sign-in/")
+    providers = define_sso_providers({"request": request})
+    providers[0]["text"] = "SignWith2"
+
+    page = render_to_string(
+        "microsoft_sso/login_sso.html", {"sso_providers": providers}, request=request
+    )
+
+    assert "SignWith2" in page
+    assert define_show_form({"request": request}) is True
+
+
+def test_async_helpers_of_utils(rf, settings):
+    from asgiref.sync import async_to_sync
+
+    from django_microsoft_sso.utils import adefine_show_form, adefine_sso_providers
+
+    settings.SSO_SHOW_FORM_ON_ADMIN_PAGE = False
+    request = rf.get("/sign-in/")
+
+    providers = async_to_sync(adefine_sso_providers)(request)
+
+    assert [provider["name"] for provider in providers] == ["microsoft"]
+    assert async_to_sync(adefine_show_form)(request) is False
+
+
+def test_no_template_library_warning_of_our_own():
+    from django.core.checks import run_checks
+
+    assert not [m for m in run_checks() if m.id in ("templates.W003", "templates.E003")]
