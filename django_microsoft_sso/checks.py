@@ -25,6 +25,8 @@
 | django_microsoft_sso.E016   | SESSION_FOLLOWS_TOKEN without its middleware, or misplaced   |
 
 Settings given as callables of the request cannot be judged without a request and are skipped.
+7.x's ids ``sso.W001`` and ``sso.E001`` in ``SILENCED_SYSTEM_CHECKS`` silence W003, which reports
+what they reported.
 """
 
 from __future__ import annotations
@@ -214,6 +216,17 @@ def check_policy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return found
 
 
+def silenced_as_in_7x(*legacy_ids: str) -> bool:
+    """Whether ``SILENCED_SYSTEM_CHECKS`` names one of 7.x's ids for the same problem.
+
+    7.x's checks had ids ``sso.…``; a project that silenced one keeps it silenced. 7.x's
+    ``sso.W001`` was a per-process cache for the form_post state (our W003), and ``sso.E001`` the
+    form_post state with no CACHES set at all, where Django gives a per-process cache: W003 again.
+    """
+    silenced = set(getattr(settings, "SILENCED_SYSTEM_CHECKS", ()))
+    return any(legacy_id in silenced for legacy_id in legacy_ids)
+
+
 @register(Tags.caches)
 def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     plain_secure, secure = _static("MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK")
@@ -230,7 +243,9 @@ def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id=ID.format("E007"),
             )
         ]
-    if "locmem" in str(configured.get("BACKEND", "")).lower():
+    if "locmem" in str(configured.get("BACKEND", "")).lower() and not silenced_as_in_7x(
+        "sso.W001", "sso.E001"
+    ):
         return [
             Warning(
                 f"Cache {cache_name!r} lives in one process: with several workers, a sign-in "

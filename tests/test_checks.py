@@ -170,6 +170,27 @@ def test_w003_form_post_state_in_a_per_process_cache(settings):
     assert reported() == {"W003": ["MICROSOFT_SSO_CACHE_NAME"]}
 
 
+@pytest.mark.parametrize("legacy_id", ["sso.W001", "sso.E001"])
+def test_w003_silenced_by_the_7x_id_of_the_same_problem(settings, legacy_id):
+    # 7.x's callback.md: SILENCED_SYSTEM_CHECKS = ["sso.W001"] for a per-process cache.
+    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+    settings.SILENCED_SYSTEM_CHECKS = [legacy_id]
+    assert "W003" not in reported()
+
+
+def test_w003_not_silenced_by_another_7x_id(settings):
+    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+    settings.SILENCED_SYSTEM_CHECKS = ["sso.W003"]
+    assert reported() == {"W003": ["MICROSOFT_SSO_CACHE_NAME"]}
+
+
+def test_w001_of_version_8_is_not_silenced_by_7x_w001(settings):
+    # 7.x's sso.W001 meant the cache; our W001 (any domain may create accounts) stays loud.
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["*"]
+    settings.SILENCED_SYSTEM_CHECKS = ["sso.W001"]
+    assert "W001" in reported()
+
+
 def test_w003_absent_for_a_shared_cache(settings):
     settings.CACHES = {"default": SHARED_CACHE}
     settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
