@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 ACCESS_TOKEN_SESSION_KEY = sessions.ACCESS_TOKEN_SESSION_KEY
 LOGIN_HINT_SESSION_KEY = "_microsoft_sso_login_hint"
 PENDING_SESSION_KEY = "_microsoft_sso_pending"
+NEXT_SESSION_KEY = "sso_next_url"
 CACHE_KEY_PREFIX = "django_microsoft_sso:pending:"
 BINDING_COOKIE = "microsoft_sso_binding"
 # Sign-ins one browser may have under way at once (one per tab); the oldest gives way.
@@ -108,6 +109,8 @@ class LoginFlow:
             "expires": time.time() + self.lifetime_seconds,
         }
         response = HttpResponseRedirect(flow["auth_uri"])
+        # 7.x's how.md documents this session key; projects may read where the sign-in leads.
+        self.request.session[NEXT_SESSION_KEY] = next_url
         if form_post:
             self.store_in_cache(flow["state"], pending, response)
         else:
