@@ -111,7 +111,7 @@ def _target(request: HttpRequest) -> str | None:
     if match is None:
         # Settings read before URL resolution (a middleware), or a request built by hand.
         try:
-            match = resolve(request.path_info)
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
         except Resolver404:
             return request.path
     if _APP_NAME not in match.app_names:

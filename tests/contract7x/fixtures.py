@@ -44,7 +44,9 @@ _main = types.ModuleType("django_microsoft_sso.main")
 _main.MicrosoftAuth = MicrosoftAuth  # type: ignore[attr-defined]
 sys.modules.setdefault("django_microsoft_sso.main", _main)
 # 7.x's tests import SECRET_PATH from their conftest's dotted name.
-sys.modules.setdefault("django_microsoft_sso.tests", types.ModuleType("django_microsoft_sso.tests"))
+sys.modules.setdefault(
+    "django_microsoft_sso.tests", types.ModuleType("django_microsoft_sso.tests")
+)
 sys.modules.setdefault("django_microsoft_sso.tests.conftest", sys.modules[__name__])
 
 
