@@ -31,8 +31,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -52,18 +50,7 @@ THUMBNAIL_SIZE = 48
 @admin.display(description=_("picture"))
 def picture(link: MicrosoftSSOUser) -> SafeString | None:
     """A thumbnail of the person's picture, served by the picture view (never inlined)."""
-    if not link.picture_raw:
-        return None
-    try:
-        url = reverse("django_microsoft_sso:picture", args=[link.user_id])
-    except NoReverseMatch:
-        return None
-    return format_html(
-        '<img src="{}" alt="" width="{}" height="{}" class="microsoft-sso-picture">',
-        url,
-        THUMBNAIL_SIZE,
-        THUMBNAIL_SIZE,
-    )
+    return link.picture_html(THUMBNAIL_SIZE)
 
 
 class MicrosoftSSOUserInline(InlineBase):
@@ -121,6 +108,23 @@ class MicrosoftSSOUserAdmin(ModelAdminBase):
         self, request: HttpRequest, obj: MicrosoftSSOUser | None = None
     ) -> bool:
         return False
+
+
+# The names 7.x documented (admin.md, troubleshooting.md) for a project's own user admin.
+MicrosoftSSOInlineAdmin = MicrosoftSSOUserInline
+
+
+def get_current_user_and_admin() -> tuple[type[Model], admin.ModelAdmin[Any] | None, type[Any]]:
+    """The user model, its admin as registered now (or None), and that admin's class.
+
+    The class is Django's ``UserAdmin`` when the user model has no admin yet. 7.x's docs use the
+    three to register the user admin again with ``MicrosoftSSOInlineAdmin`` among its inlines.
+    """
+    from django.contrib.auth.admin import UserAdmin
+
+    user_model = get_user_model()
+    registered = admin.site._registry.get(user_model)
+    return user_model, registered, UserAdmin if registered is None else type(registered)
 
 
 if TYPE_CHECKING:

@@ -1,5 +1,8 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
+
+ADMIN_APP = "django.contrib.admin"
+LOGIN_TEMPLATE = "microsoft_sso/login.html"
 
 
 class DjangoMicrosoftSSOConfig(AppConfig):
@@ -16,3 +19,22 @@ class DjangoMicrosoftSSOConfig(AppConfig):
         user_logged_in.connect(
             take_back_mapped_flags, dispatch_uid="django_microsoft_sso_take_back_mapped_flags"
         )
+
+        self.show_button_after_the_admin()
+
+    def show_button_after_the_admin(self) -> None:
+        """Give the admin our login template when ours cannot take its place.
+
+        The package's ``admin/login.html`` adds the button only when Django finds it before the
+        admin's own, i.e. with the package listed before ``django.contrib.admin``. 7.x's docs show
+        it listed after, where 7.x set the admin's ``login_template``; so does this, once the
+        admin (and the apps it autodiscovered) has had its say: a login template that a project,
+        a theme or another provider app chose is left alone.
+        """
+        names = [config.name for config in apps.get_app_configs()]
+        if ADMIN_APP not in names or names.index(ADMIN_APP) > names.index(self.name):
+            return
+        from django.contrib.admin import site
+
+        if site.login_template is None:
+            site.login_template = LOGIN_TEMPLATE

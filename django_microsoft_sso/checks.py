@@ -15,7 +15,7 @@
 | django_microsoft_sso.W002   | a multi-tenant authority and no ALLOWED_TENANTS              |
 | django_microsoft_sso.W003   | form_post used states in a per-process (locmem) cache        |
 | django_microsoft_sso.E010   | the Microsoft emulator configured outside DEBUG and tests    |
-| django_microsoft_sso.W004   | django.contrib.admin listed before django_microsoft_sso      |
+| django_microsoft_sso.W004   | admin listed first and its login template not ours           |
 | django_microsoft_sso.W005   | SAVE_ACCESS_TOKEN with a signed-cookie session               |
 | django_microsoft_sso.E011   | GROUPS_MAP / ROLES_MAP not a dict of id → name(s)            |
 | django_microsoft_sso.E012   | GROUPS_MAP / ROLES_MAP grants an unknown flag (is_…)         |
@@ -33,6 +33,8 @@
 | django_microsoft_sso.W008   | form_post, and the redirect URI may not be https             |
 
 Settings given as callables of the request cannot be judged without a request and are skipped.
+7.x's ids ``sso.W001`` and ``sso.E001`` in ``SILENCED_SYSTEM_CHECKS`` silence W003, which reports
+what they reported.
 """
 
 from __future__ import annotations
@@ -239,6 +241,17 @@ def check_policy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return found
 
 
+def silenced_as_in_7x(*legacy_ids: str) -> bool:
+    """Whether ``SILENCED_SYSTEM_CHECKS`` names one of 7.x's ids for the same problem.
+
+    7.x's checks had ids ``sso.…``; a project that silenced one keeps it silenced. 7.x's
+    ``sso.W001`` was a per-process cache for the form_post state (our W003), and ``sso.E001`` the
+    form_post state with no CACHES set at all, where Django gives a per-process cache: W003 again.
+    """
+    silenced = set(getattr(settings, "SILENCED_SYSTEM_CHECKS", ()))
+    return any(legacy_id in silenced for legacy_id in legacy_ids)
+
+
 @register(Tags.caches)
 def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     plain_secure, secure = _static("MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK")
@@ -255,7 +268,9 @@ def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id=ID.format("E007"),
             )
         ]
-    if "locmem" in str(configured.get("BACKEND", "")).lower():
+    if "locmem" in str(configured.get("BACKEND", "")).lower() and not silenced_as_in_7x(
+        "sso.W001", "sso.E001"
+    ):
         return [
             Warning(
                 f"Cache {cache_name!r} lives in one process: with several workers, each "
@@ -349,25 +364,30 @@ def check_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     return []
 
 
-def sibling_login_page() -> bool:
-    """Whether another provider app's login template, which draws our button too, is in use."""
+def button_login_page() -> bool:
+    """Whether the admin's login template draws our button: ours, or another provider app's."""
     from django.contrib.admin import site
 
+    from django_microsoft_sso.apps import LOGIN_TEMPLATE
     from django_microsoft_sso.templatetags.microsoft_sso import is_sibling_login_template
 
-    return is_sibling_login_template(site.login_template)
+    return site.login_template == LOGIN_TEMPLATE or is_sibling_login_template(site.login_template)
 
 
 @register(Tags.templates)
 def check_app_order(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     names = [config.name for config in apps.get_app_configs()]
     admin, ours = "django.contrib.admin", "django_microsoft_sso"
-    if admin in names and names.index(admin) < names.index(ours) and not sibling_login_page():
+    if admin in names and names.index(admin) < names.index(ours) and not button_login_page():
+        # Listed after the admin, the package gives the admin its login template, unless one
+        # was chosen already: that one shows no Microsoft button unless it includes it.
         return [
             Warning(
-                "django.contrib.admin comes before django_microsoft_sso in INSTALLED_APPS, so "
-                "the admin's own login page is used and shows no Microsoft button.",
-                hint="Move 'django_microsoft_sso' above 'django.contrib.admin' in INSTALLED_APPS.",
+                "django.contrib.admin comes before django_microsoft_sso in INSTALLED_APPS and "
+                "the admin site has a login template of its own, so its login page shows no "
+                "Microsoft button.",
+                hint="Move 'django_microsoft_sso' above 'django.contrib.admin' in INSTALLED_APPS, "
+                'or include "microsoft_sso/login_sso.html" in that login template.',
                 obj="INSTALLED_APPS",
                 id=ID.format("W004"),
             )

@@ -34,6 +34,7 @@ from django_microsoft_sso import (
     client,
     clouds,
     graph,
+    helpers,
     hooks,
     pending_cookies,
     sessions,
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 ACCESS_TOKEN_SESSION_KEY = sessions.ACCESS_TOKEN_SESSION_KEY
 LOGIN_HINT_SESSION_KEY = "_microsoft_sso_login_hint"
 PENDING_SESSION_KEY = "_microsoft_sso_pending"
+NEXT_SESSION_KEY = "sso_next_url"
 CACHE_KEY_PREFIX = "django_microsoft_sso:pending:"
 # A form_post callback's state, once used: only a callback that brings its sealed cookie writes it.
 USED_STATE_KEY_PREFIX = CACHE_KEY_PREFIX + "used:"
@@ -73,6 +75,8 @@ MAX_NEXT_LENGTH = 2048
 # msal's states are URL-safe base64 (22 characters). Anything else is refused before it is used
 # as a session or cache key: cache backends refuse keys with spaces or control characters.
 STATE_PATTERN = re.compile(r"[A-Za-z0-9_.~-]{1,128}")
+# 7.x said "Authorization Code not received from SSO." for this; the meaning is kept.
+MISSING_CODE_MESSAGE = _("Microsoft sent no authorization code. Please sign in again.")
 
 
 # A sign-in's transaction runs again when another one wrote first (see lost_to_another_writer).
@@ -140,6 +144,9 @@ class LoginFlow:
         elif form_post:
             self.store_in_cache(flow["state"], pending)
         else:
+            # 7.x's how.md documents this key; projects may read where the sign-in leads. Not in
+            # form_post mode, whose start writes nothing on the server (no session either).
+            self.request.session[NEXT_SESSION_KEY] = next_url
             self.store_in_session(flow["state"], pending)
         return response
 
@@ -273,7 +280,11 @@ class LoginFlow:
         if not self.sso.enabled:
             raise DisabledError("MICROSOFT_SSO_ENABLED is off")
         answer = self.request.POST if self.request.method == "POST" else self.request.GET
+        if not answer.get("code") and not answer.get("error"):
+            # Neither a code nor Microsoft's error: no answer of Microsoft's, whatever its state.
+            raise AuthorizationError("callback without code", MISSING_CODE_MESSAGE)
         pending = self.take_pending(answer.get("state"))
+        helpers.remember_sign_in_next(self.request, pending["next"])
         self.ensure_enabled(pending["next"])
         self.raise_for_authorization_error(answer)
 
@@ -372,7 +383,7 @@ class LoginFlow:
                 }
             raise AuthorizationError(f"{str(error)[:100]}: {description}", message)
         if not answer.get("code"):
-            raise AuthorizationError("callback without code")
+            raise AuthorizationError("callback without code", MISSING_CODE_MESSAGE)
 
     def tenants(self) -> tuple[set[str] | None, set[str]]:
         """(tenants allowed to sign in, None for any; tenants whose e-mail claims are trusted).

@@ -8,6 +8,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import signals
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from django_microsoft_sso import groups
@@ -60,6 +63,29 @@ class MicrosoftSSOUser(models.Model):
 
     def __str__(self) -> str:
         return self.user_principal_name or self.microsoft_id or str(self.pk)
+
+    @property
+    def picture(self) -> SafeString | None:
+        """An ``<img>`` of the person's picture, as 7.x's property gave (75 pixels)."""
+        return self.picture_html(75)
+
+    def picture_html(self, size: int) -> SafeString | None:
+        """An ``<img>`` of the picture, served by the picture view (which checks who may see it).
+
+        Never inlined as data: the view checks that the bytes are an image first.
+        """
+        if not self.picture_raw:
+            return None
+        try:
+            url = reverse("django_microsoft_sso:picture", args=[self.user_id])
+        except NoReverseMatch:
+            return None
+        return format_html(
+            '<img src="{}" alt="" width="{}" height="{}" class="microsoft-sso-picture">',
+            url,
+            size,
+            size,
+        )
 
 
 class GroupMapping(models.Model):
@@ -152,3 +178,12 @@ for _sender in (GroupMapping, "auth.Group"):
         sender=_sender,
         dispatch_uid=f"microsoft_sso_rows_del_{_sender}",
     )
+
+
+def __getattr__(name: str) -> Any:
+    # 7.x had ``User = get_user_model()`` here; looked up when asked, after the apps are loaded.
+    if name == "User":
+        from django.contrib.auth import get_user_model
+
+        return get_user_model()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

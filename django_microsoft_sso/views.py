@@ -18,7 +18,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
-    require_POST,
     require_safe,
 )
 
@@ -79,9 +78,15 @@ def callback(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_POST
+@require_http_methods(["POST", "OPTIONS"])
 def logout_view(request: HttpRequest) -> HttpResponse:
     """Log out of Django; with ``MICROSOFT_SSO_SLO_ENABLED``, out of Microsoft too."""
+    if request.method == "OPTIONS":
+        # As 7.x (and Django's LogoutView) answer it: the methods allowed, and no logout.
+        response = HttpResponse()
+        response["Allow"] = "POST, OPTIONS"
+        response["Content-Length"] = "0"
+        return response
     sso = Settings(request)
     login_hint = request.session.get(LOGIN_HINT_SESSION_KEY)
     logout(request)

@@ -12,7 +12,7 @@ from django_microsoft_sso.helpers import is_admin_path, is_page_path
 
 pytestmark = pytest.mark.django_db
 
-BUTTON = re.compile(r'<a class="sso-login__button sso-login__button--(\w+)" href="([^"]*)"')
+BUTTON = re.compile(r'<a class="sso-login__button sso-login__button--(\w+)[^"]*" href="([^"]*)"')
 SIBLING_PACKAGES = Path(__file__).parent / "sibling_packages"
 
 

@@ -26,6 +26,7 @@ START = reverse("django_microsoft_sso:oauth_start_login")
 CALLBACK = reverse("django_microsoft_sso:oauth_callback")
 LOGOUT = reverse("django_microsoft_sso:oauth_logout")
 
+MISSING_CODE = "Microsoft sent no authorization code. Please sign in again."
 STATE_REFUSED = "Your sign-in session expired or is invalid. Please sign in again."
 CANCELLED = "The sign-in with Microsoft was cancelled."
 NOT_AUTHORIZED = "Microsoft did not authorize the sign-in."
@@ -161,11 +162,20 @@ def test_callback_with_a_wrong_state_is_refused(client, microsoft, alice, logs, 
     assert microsoft.count("token") == 0
 
 
-def test_bare_callback_is_refused(client, microsoft, logs):
+def test_bare_callback_is_refused_as_a_missing_code(client, microsoft, logs):
+    # As in 7.x ("Authorization Code not received from SSO."): no code is told before the state.
     response = client.get(CALLBACK)
 
-    assert_refused(response, client, STATE_REFUSED)
-    assert_logged(logs, microsoft, "state")
+    assert_refused(response, client, MISSING_CODE)
+    assert_logged(logs, microsoft, "authorization")
+
+
+def test_callback_without_code_leaves_the_sign_in_to_complete(client, microsoft, alice):
+    answer = microsoft.sign_in(start(client), alice)
+
+    client.get(CALLBACK, {"state": answer.params["state"]})
+
+    assert answer.send(client).url == "/admin/"
 
 
 def test_state_replayed_after_a_completed_sign_in_is_refused(client, microsoft, alice, logs):
@@ -261,7 +271,7 @@ def test_callback_without_code_is_refused(client, microsoft, alice, logs):
 
     response = answer.send(client)
 
-    assert_refused(response, client, NOT_AUTHORIZED)
+    assert_refused(response, client, MISSING_CODE)
     assert_logged(logs, microsoft, "authorization", code)
     assert microsoft.count("token") == 0
 

@@ -181,6 +181,27 @@ def test_w003_form_post_state_in_a_per_process_cache(settings, form_post):
     assert reported() == {"W003": ["MICROSOFT_SSO_CACHE_NAME"]}
 
 
+@pytest.mark.parametrize("legacy_id", ["sso.W001", "sso.E001"])
+def test_w003_silenced_by_the_7x_id_of_the_same_problem(settings, form_post, legacy_id):
+    # 7.x's callback.md: SILENCED_SYSTEM_CHECKS = ["sso.W001"] for a per-process cache.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.SILENCED_SYSTEM_CHECKS = [legacy_id]
+    assert "W003" not in reported()
+
+
+def test_w003_not_silenced_by_another_7x_id(settings, form_post):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.SILENCED_SYSTEM_CHECKS = ["sso.W003"]
+    assert reported() == {"W003": ["MICROSOFT_SSO_CACHE_NAME"]}
+
+
+def test_w001_of_version_8_is_not_silenced_by_7x_w001(settings):
+    # 7.x's sso.W001 meant the cache; our W001 (any domain may create accounts) stays loud.
+    settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["*"]
+    settings.SILENCED_SYSTEM_CHECKS = ["sso.W001"]
+    assert "W001" in reported()
+
+
 def test_w003_absent_for_a_shared_cache(settings, form_post):
     settings.CACHES = {"default": SHARED_CACHE}
     assert "W003" not in reported()
@@ -365,10 +386,34 @@ def test_callable_enable_messages_is_skipped(settings, without_messages_app):
 # -- W004: the order of INSTALLED_APPS ------------------------------------------------------------
 
 
-def test_w004_admin_listed_before_this_app(settings):
+@pytest.fixture
+def admin_login_template():
+    """The default admin site's login template, put back after the test."""
+    from django.contrib.admin import site
+
+    saved = site.login_template
+    yield site
+    site.login_template = saved
+
+
+def test_w004_admin_listed_before_this_app_with_its_own_login_template(
+    settings, admin_login_template
+):
+    admin_login_template.login_template = "project/login.html"
     apps = [app for app in settings.INSTALLED_APPS if app != "django_microsoft_sso"]
     settings.INSTALLED_APPS = [*apps, "django_microsoft_sso"]
     assert reported() == {"W004": ["INSTALLED_APPS"]}
+
+
+def test_w004_absent_when_the_admin_listed_first_gets_our_login_template(
+    settings, admin_login_template
+):
+    admin_login_template.login_template = None
+    apps = [app for app in settings.INSTALLED_APPS if app != "django_microsoft_sso"]
+    settings.INSTALLED_APPS = [*apps, "django_microsoft_sso"]
+
+    assert admin_login_template.login_template == "microsoft_sso/login.html"
+    assert "W004" not in reported()
 
 
 def test_w004_absent_when_this_app_comes_first():

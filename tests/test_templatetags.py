@@ -12,7 +12,7 @@ from django_microsoft_sso.helpers import is_admin_path, is_page_path
 
 pytestmark = pytest.mark.django_db
 
-BUTTON = re.compile(r'<a class="sso-login__button sso-login__button--(\w+)" href="([^"]*)"')
+BUTTON = re.compile(r'<a class="sso-login__button sso-login__button--(\w+)[^"]*" href="([^"]*)"')
 SIBLING_PACKAGES = Path(__file__).parent / "sibling_packages"
 
 
@@ -98,15 +98,15 @@ def test_include_switches(client, settings, switches, shown):
     assert ("microsoft_button.css" in text(response)) is shown
 
 
-def test_include_shows_only_the_microsoft_button(client, settings, monkeypatch):
+def test_include_shows_every_providers_button_as_7x_did(client, settings, monkeypatch):
     monkeypatch.syspath_prepend(str(SIBLING_PACKAGES))
     settings.ROOT_URLCONF = "tests.urls_with_sibling"
     settings.INSTALLED_APPS = ["django_acme_sso", *settings.INSTALLED_APPS]
 
     response = client.get("/sign-in/")
 
-    assert [name for name, _ in buttons(text(response))] == ["microsoft"]
-    assert "acme" not in text(response)
+    assert [name for name, _ in buttons(text(response))] == ["acme", "microsoft"]
+    assert "/static/django_acme_sso/acme_button.css" in text(response)
 
 
 def test_include_uses_the_text_setting(client, settings):

@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from django_microsoft_sso.views import microsoft_slo_view
 from tests import inline_admin
 from tests.app import views
 
@@ -20,6 +22,34 @@ urlpatterns = [
         ),
         name="sign_in_to_private",
     ),
+    # 7.x's urls.md: a login view of the project's with the package's login template, and one
+    # that chooses the buttons and hides the form through the context, as 7.x's how.md shows.
+    path(
+        "compat/accounts/login/",
+        LoginView.as_view(template_name="microsoft_sso/login.html"),
+        name="compat_login",
+    ),
+    path(
+        "compat/accounts/login/custom/",
+        LoginView.as_view(
+            template_name="microsoft_sso/login.html",
+            extra_context={
+                "show_admin_form": False,
+                "sso_providers": [
+                    {
+                        "name": "microsoft",
+                        "logo_url": "/static/django_microsoft_sso/microsoft_logo.svg",
+                        "text": "SignWithContext",
+                        "login_url": "/microsoft_sso/login/",
+                        "css_url": "/static/django_microsoft_sso/microsoft_button.css",
+                    }
+                ],
+            },
+        ),
+        name="compat_login_custom",
+    ),
+    # A project that routed its own logout URL to 7.x's view name.
+    path("compat/slo/", microsoft_slo_view, name="compat_slo"),
     path(
         "microsoft_sso/",
         include("django_microsoft_sso.urls", namespace="django_microsoft_sso"),

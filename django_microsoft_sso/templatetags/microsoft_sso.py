@@ -39,6 +39,9 @@ Area = Literal["admin", "pages"]
 PROVIDER_APP = re.compile(r"^django_([a-z0-9_]+)_sso$")
 OUR_NAME = "microsoft"
 OUR_STYLESHEET = "django_microsoft_sso/microsoft_button.css"
+# 7.x's login template (urls.md: LoginView(template_name=...)); the admin uses it when the package
+# is listed after django.contrib.admin.
+OUR_LOGIN_TEMPLATE = "microsoft_sso/login.html"
 # The default MICROSOFT_SSO_TEXT, marked so that it lands in the translation catalogs.
 DEFAULT_TEXT = gettext_noop("Sign in with Microsoft")
 
@@ -168,11 +171,40 @@ def sso_providers(
     return providers
 
 
+@register.simple_tag(takes_context=True)
+def sso_page_providers(context: template.Context, area: Area | None = None) -> list[Any]:
+    """The buttons of a login page: every installed provider's, as in 7.x.
+
+    A view that put ``sso_providers`` in the context (7.x's documented way to choose the buttons,
+    a list of dicts with ``name``, ``logo_url``, ``text``, ``login_url`` and ``css_url``) gets
+    those. Otherwise, without an ``area``, it is the admin's when the page is (``is_admin_path``),
+    else the pages'.
+    """
+    given = context.get("sso_providers")
+    if isinstance(given, (list, tuple)):
+        return list(given)
+    request = context.get("request")
+    if not isinstance(request, HttpRequest):
+        return []
+    if area is None:
+        from django_microsoft_sso.helpers import is_admin_path
+
+        area = "admin" if is_admin_path(request) else "pages"
+    return sso_providers(context, area)
+
+
+def _stylesheet_of(provider: Any) -> str | None:
+    # An SSOProvider, or a dict in 7.x's shape (its stylesheet under "css_url").
+    if isinstance(provider, dict):
+        return provider.get("css_url") or provider.get("stylesheet_url")
+    return getattr(provider, "stylesheet_url", None)
+
+
 @register.simple_tag
-def sso_stylesheets(providers: list[SSOProvider]) -> list[str]:
+def sso_stylesheets(providers: list[Any]) -> list[str]:
     """Stylesheets for these buttons: ours (which lays them all out) first, each once."""
     urls = [asset_url(OUR_STYLESHEET)] if providers else []
-    urls += [provider.stylesheet_url for provider in providers]
+    urls += [_stylesheet_of(provider) for provider in providers]
     return list(dict.fromkeys(url for url in urls if url))
 
 
@@ -183,9 +215,10 @@ def sso_drawn_by_sibling(context: template.Context) -> bool:
     Such an app sets ``admin.site.login_template`` to its ``<name>_sso/login.html``, which extends
     ``admin/login.html`` (this package's, when it is found first) and draws every provider's
     button itself, this package's included, through the contract. Drawing them here as well would
-    show each button twice.
+    show each button twice. This package's own ``microsoft_sso/login.html`` counts the same way.
     """
-    return is_sibling_login_template(getattr(getattr(context, "template", None), "name", None))
+    name = getattr(getattr(context, "template", None), "name", None)
+    return name == OUR_LOGIN_TEMPLATE or is_sibling_login_template(name)
 
 
 def is_sibling_login_template(template_name: str | None) -> bool:
@@ -199,7 +232,10 @@ def is_sibling_login_template(template_name: str | None) -> bool:
 
 @register.simple_tag(takes_context=True)
 def sso_show_form(context: template.Context) -> bool:
-    """``SSO_SHOW_FORM_ON_ADMIN_PAGE`` for this request."""
+    """``SSO_SHOW_FORM_ON_ADMIN_PAGE`` for this request; a view's ``show_admin_form`` wins (7.x)."""
+    given = context.get("show_admin_form")
+    if isinstance(given, bool):
+        return given
     request = context.get("request")
     sso = conf.Settings(request if isinstance(request, HttpRequest) else None)
     return bool(sso.show_form_on_admin_page)

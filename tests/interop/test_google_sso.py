@@ -201,3 +201,37 @@ def test_manage_py_check_is_quiet(settings, capsys, installed):
     call_command("check", fail_level="WARNING")
 
     assert capsys.readouterr().out == "System check identified no issues (0 silenced).\n"
+
+
+# -- 7.x's tag libraries (how.md, third_party_admins.md), which both packages name alike --------
+
+
+@pytest.mark.parametrize(
+    "installed",
+    [("django_microsoft_sso", "django_google_sso"), ("django_google_sso", "django_microsoft_sso")],
+)
+def test_7x_tag_libraries_draw_both_buttons_in_either_order(rf, settings, installed):
+    from django.template import RequestContext, Template
+
+    in_order(settings, *installed)
+    request = rf.get("/admin/login/")
+    source = (
+        "{% load sso_tags show_form %}{% define_sso_providers as providers %}"
+        "{% define_show_form as show_form %}"
+        "{% for p in providers %}{{ p.name }} {% endfor %}{{ show_form }}"
+    )
+
+    output = Template(source).render(RequestContext(request))
+
+    assert sorted(output.split()[:-1]) == ["google", "microsoft"]
+    assert output.split()[-1] == "True"
+
+
+def test_our_async_helpers_list_both_providers(rf):
+    from asgiref.sync import async_to_sync
+
+    from django_microsoft_sso.utils import adefine_sso_providers
+
+    providers = async_to_sync(adefine_sso_providers)(rf.get("/admin/login/"))
+
+    assert [provider["name"] for provider in providers] == ["microsoft", "google"]

@@ -24,7 +24,7 @@ import django_microsoft_sso
 PACKAGE = Path(django_microsoft_sso.__file__).resolve().parent
 SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"]).resolve()
 LANGUAGES = ("pt_BR", "es", "fr", "de")
-BUTTON = re.compile(r'class="sso-login__button sso-login__button--microsoft" href="([^"]*)"')
+BUTTON = re.compile(r'class="sso-login__button sso-login__button--microsoft[^"]*" href="([^"]*)"')
 failures: list[str] = []
 
 
