@@ -12,12 +12,17 @@ class DjangoMicrosoftSSOConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.test.signals import setting_changed
 
         from django_microsoft_sso import checks  # noqa: F401  (registers the system checks)
+        from django_microsoft_sso.caches import reset_when_built_from
         from django_microsoft_sso.users import take_back_mapped_flags
 
         user_logged_in.connect(
             take_back_mapped_flags, dispatch_uid="django_microsoft_sso_take_back_mapped_flags"
+        )
+        setting_changed.connect(
+            reset_when_built_from, dispatch_uid="django_microsoft_sso_reset_process_caches"
         )
 
         self.show_button_after_the_admin()

@@ -53,8 +53,8 @@ from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 
-from django_microsoft_sso import clouds, conf, hooks
-from django_microsoft_sso.client import MULTI_TENANT_NAMES, authority_tenant
+from django_microsoft_sso import clouds, conf, credentials, hooks
+from django_microsoft_sso.discovery import MULTI_TENANT_NAMES, authority_tenant
 from django_microsoft_sso.users import domain_pattern, domain_patterns
 
 ID = "django_microsoft_sso.{}"
@@ -140,7 +140,7 @@ def check_cloud_and_certificate(app_configs: Any = None, **kwargs: Any) -> list[
             problem = "MICROSOFT_SSO_CLIENT_SECRET and MICROSOFT_SSO_CERTIFICATE are both set."
         else:
             try:
-                clouds.parse_certificate(certificate)
+                credentials.parse_certificate(certificate)
             except ValueError as error:
                 problem = f"MICROSOFT_SSO_CERTIFICATE: {error}."
         if problem:

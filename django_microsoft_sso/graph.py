@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from django_microsoft_sso import client
+from django_microsoft_sso import transport
 from django_microsoft_sso.exceptions import GraphError
 
 # Graph of the global cloud; ``MICROSOFT_SSO_CLOUD`` chooses another (``clouds.Cloud.graph_root``).
@@ -163,7 +163,7 @@ def _request_json(
     headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
     deadline = time.monotonic() + timeout
     try:
-        with client.http_client().stream(
+        with transport.http_client().stream(
             method, url, json=body, headers=headers, timeout=timeout
         ) as response:
             if response.status_code != 200:

@@ -64,7 +64,7 @@ def mapping_tenant_errors(value: Any) -> list[str]:
     Each entry must be one tenant's id, the ``tid`` claim: a pattern or the personal-accounts
     tenant would let people whose roles and groups nobody vetted be granted rights.
     """
-    from django_microsoft_sso.client import PERSONAL_ACCOUNTS_TENANT_ID
+    from django_microsoft_sso.discovery import PERSONAL_ACCOUNTS_TENANT_ID
 
     if value is None:
         return []

@@ -55,6 +55,11 @@ def _import(setting_name: str, dotted_path: str) -> Any:
         ) from error
 
 
+def forget_imports() -> None:
+    """Import every dotted path again when it is next used."""
+    _import.cache_clear()
+
+
 def load(setting_name: str) -> Callable[..., Any]:
     """Return what ``setting_name`` names: a dotted path is imported once, a callable is kept.
 

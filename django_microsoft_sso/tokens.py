@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from django_microsoft_sso import client
+from django_microsoft_sso import discovery
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import IdTokenError
 
@@ -54,7 +54,7 @@ class MicrosoftIdentity:
         exact prefix) the 16 hex digits Graph gives instead.
         """
         ids = {self.object_id.lower()}
-        if self.tenant_id.lower() == client.PERSONAL_ACCOUNTS_TENANT_ID:
+        if self.tenant_id.lower() == discovery.PERSONAL_ACCOUNTS_TENANT_ID:
             match = PERSONAL_OBJECT_ID.fullmatch(self.object_id)
             if match:
                 ids.add((match[1] + match[2]).lower())
@@ -80,8 +80,8 @@ def validate_id_token(sso: Settings, id_token: Any, nonce: str) -> MicrosoftIden
     if not isinstance(kid, str) or not kid:
         raise IdTokenError("id_token has no key id")
 
-    metadata = client.tenant_metadata(sso)
-    key = client.signing_key(sso, metadata, kid)
+    metadata = discovery.tenant_metadata(sso)
+    key = discovery.signing_key(sso, metadata, kid)
     try:
         claims: dict[str, Any] = jwt.decode(
             id_token,

@@ -27,8 +27,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from django_microsoft_sso import hooks
-from django_microsoft_sso.client import PERSONAL_ACCOUNTS_TENANT_ID
 from django_microsoft_sso.conf import Settings
+from django_microsoft_sso.discovery import PERSONAL_ACCOUNTS_TENANT_ID
 from django_microsoft_sso.exceptions import RefusedError
 from django_microsoft_sso.graph import MicrosoftProfile
 from django_microsoft_sso.groups import FLAGS, Mapping

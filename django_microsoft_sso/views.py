@@ -21,7 +21,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from django_microsoft_sso import client, graph, signals
+from django_microsoft_sso import discovery, graph, signals
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import LoginError
 from django_microsoft_sso.flow import (
@@ -94,7 +94,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if not (sso.slo_enabled and sso.enabled):
         return HttpResponseRedirect(target)
     try:
-        end_session = client.tenant_metadata(sso).end_session_endpoint
+        end_session = discovery.tenant_metadata(sso).end_session_endpoint
     except LoginError as error:
         log(sso, "WARNING", "Microsoft sign-out skipped: {}", error.detail)
         end_session = None

@@ -51,7 +51,7 @@ SDIST_TOP_FILES = [
 ]
 SDIST_TREES = [PACKAGE, "tests", "example_project", "docs", "scripts"]
 NEVER = re.compile(r"(^|/)(__pycache__/|\.DS_Store$)|\.(pyc|sqlite3|orig|rej)$")
-REQUIRES = {"django", "msal", "httpx", "loguru"}
+REQUIRES = {"django", "msal", "httpx", "loguru", "pyjwt", "cryptography"}
 
 
 def tree_files(*tops: str) -> set[str]:

@@ -1,7 +1,6 @@
 import pytest
 from loguru import logger
 
-from django_microsoft_sso import client as sso_client
 from django_microsoft_sso.testing import FakeMicrosoft
 from django_microsoft_sso.testing import emulator as emulator_module
 from django_microsoft_sso.testing.emulator import EmulatorServer
@@ -30,9 +29,8 @@ def served(settings, monkeypatch, emulated_microsoft):
     settings.MICROSOFT_SSO_HTTP_TRANSPORT = "django_microsoft_sso.testing.emulator.transport"
     with EmulatorServer(emulated_microsoft) as server:
         monkeypatch.setenv(emulator_module.EMULATOR_URL_VARIABLE, server.url)
-        sso_client.clear_caches()
         yield server
-        sso_client.clear_caches()
+        emulated_microsoft.reset_project()
 
 
 def cross_site(browser):

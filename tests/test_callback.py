@@ -15,7 +15,6 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from django_microsoft_sso import client as sso_client
 from django_microsoft_sso.flow import PENDING_SESSION_KEY
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import DEFAULT_TENANT_ID, FakeMicrosoft
@@ -758,7 +757,7 @@ def test_single_logout_when_microsoft_is_unreachable_still_logs_out(
 ):
     settings.MICROSOFT_SSO_SLO_ENABLED = True
     microsoft.login(client, alice)
-    sso_client.clear_caches()  # a new process: the tenant's metadata must be fetched again
+    microsoft.reset_project()  # a new process: the tenant's metadata must be fetched again
     microsoft.fail("metadata", httpx.ConnectTimeout)
 
     response = client.post(LOGOUT)

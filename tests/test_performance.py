@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from django_microsoft_sso import client as sso_client
+from django_microsoft_sso.caches import reset_process_caches
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.graph import PROFILE_FIELDS
 from django_microsoft_sso.models import MicrosoftSSOUser
@@ -237,14 +238,14 @@ def test_first_sign_in_of_a_process_reads_the_metadata_once(client, microsoft, a
 
 def test_a_new_worker_finds_metadata_and_keys_in_djangos_cache(client, microsoft, alice):
     sign_in(client, microsoft, alice)
-    sso_client.clear_caches(keep_shared=True)  # a new worker process, next to the first
+    reset_process_caches()  # a new worker process, next to the first
 
     assert sign_in(client, microsoft, alice) == ([], ["token"])
 
 
 def test_without_djangos_cache_a_new_process_fetches_again(client, microsoft, alice):
     sign_in(client, microsoft, alice)
-    sso_client.clear_caches()  # a new process, and nothing in Django's cache
+    microsoft.reset_project()  # a new process, and nothing in Django's cache
 
     assert sign_in(client, microsoft, alice) == (["metadata"], ["token", "keys"])
 
@@ -261,11 +262,11 @@ def test_metadata_and_keys_a_day_old_are_fetched_again(client, microsoft, alice,
 def test_a_new_worker_fetches_keys_that_djangos_cache_lacks(client, microsoft, alice):
     """Microsoft rotated its keys: a worker that finds only the old set asks once."""
     sign_in(client, microsoft, alice)
-    sso_client.clear_caches(keep_shared=True)
+    reset_process_caches()
     microsoft.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
     assert sign_in(client, microsoft, alice) == ([], ["token", "keys"])
-    sso_client.clear_caches(keep_shared=True)
+    reset_process_caches()
     assert sign_in(client, microsoft, alice) == ([], ["token"])
 
 

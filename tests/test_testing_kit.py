@@ -12,7 +12,7 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.messages import get_messages
 from django.test import TestCase
 
-from django_microsoft_sso import client as sso_client
+from django_microsoft_sso import transport
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import (
     DEFAULT_CLIENT_ID,
@@ -335,7 +335,7 @@ def test_fake_microsoft_points_settings_at_the_fake_and_puts_them_back(client, s
     assert django_settings.MICROSOFT_SSO_APPLICATION_ID == "the-project-app-id"
     assert django_settings.MICROSOFT_SSO_HTTP_TRANSPORT == EMULATOR_TRANSPORT
     # msal's app, the metadata and the pooled client of the fake are gone with it.
-    assert sso_client._http_client is None
+    assert transport._http_client is None
 
 
 class TestFakeMicrosoftMixin(FakeMicrosoftMixin, TestCase):

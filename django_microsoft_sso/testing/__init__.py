@@ -41,8 +41,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from django_microsoft_sso import client as sso_client
-from django_microsoft_sso import conf
+from django_microsoft_sso import conf, discovery
+from django_microsoft_sso.caches import reset_process_caches
 
 if TYPE_CHECKING:
     from unittest import TestCase as _TestCaseBase
@@ -51,7 +51,7 @@ else:
 
 DEFAULT_TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 OTHER_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
-PERSONAL_ACCOUNTS_TENANT_ID = sso_client.PERSONAL_ACCOUNTS_TENANT_ID
+PERSONAL_ACCOUNTS_TENANT_ID = discovery.PERSONAL_ACCOUNTS_TENANT_ID
 DEFAULT_CLIENT_ID = "11111111-2222-3333-4444-555555555555"
 DEFAULT_CLIENT_SECRET = "fake-client-secret-value"
 LOGIN_HOST = "login.microsoftonline.com"
@@ -288,8 +288,8 @@ class FakeMicrosoft:
         """
         authority = conf.raw("MICROSOFT_SSO_AUTHORITY")
         if not isinstance(authority, str) or not authority:
-            authority = sso_client.DEFAULT_AUTHORITY
-        tenant = sso_client.authority_tenant(authority)
+            authority = discovery.DEFAULT_AUTHORITY
+        tenant = discovery.authority_tenant(authority)
         if tenant in MULTI_TENANT:
             allowed = conf.raw("MICROSOFT_SSO_ALLOWED_TENANTS")
             listed = [str(t).lower() for t in allowed] if isinstance(allowed, list | tuple) else []
@@ -497,10 +497,21 @@ class FakeMicrosoft:
         for grant in self._grants.values():
             grant.expires = 0
 
+    def reset_project(self) -> None:
+        """Let the next request be the first of a project that never met this fake.
+
+        The package forgets, in this process, the msal application, metadata, keys and pooled
+        client it had, and Django's cache forgets the metadata and keys this fake served.
+        """
+        reset_process_caches()
+        discovery.forget_shared_copies(
+            str(request.url) for name, request in self.calls if name in ("metadata", "keys")
+        )
+
     def __enter__(self) -> FakeMicrosoft:
         import respx
 
-        sso_client.clear_caches()
+        reset_process_caches()
         self._router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         self._router.route(host=self.login_host).mock(side_effect=self.handle)
         self._router.route(host=self.graph_host).mock(side_effect=self.handle)
@@ -510,7 +521,7 @@ class FakeMicrosoft:
     def __exit__(self, *exc_info: object) -> None:
         self._router.stop()
         self._router = None
-        sso_client.clear_caches()
+        self.reset_project()
 
     # -- HTTP -------------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
 
-from django_microsoft_sso import client as sso_client
+from django_microsoft_sso import transport
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import TINY_PNG
 from tests.security.conftest import (
@@ -85,7 +85,7 @@ def test_discovery_fault_at_the_callback_of_a_restarted_server(
     client, microsoft, alice, logs, fault
 ):
     answer = microsoft.sign_in(start(client), alice)
-    sso_client.clear_caches()  # the callback reaches a process that has not met Microsoft yet
+    microsoft.reset_project()  # the callback reaches a process that has not met Microsoft yet
     microsoft.fail("metadata", NETWORK_FAULTS[fault])
 
     response = answer.send(client)
@@ -294,7 +294,7 @@ def test_a_graph_answer_that_trickles_in_is_given_up_after_graph_timeout(
 
 
 def test_the_pooled_client_has_a_timeout_on_every_phase(microsoft):
-    timeout = sso_client.http_client().timeout
+    timeout = transport.http_client().timeout
 
     assert (timeout.connect, timeout.read, timeout.write, timeout.pool) == (5.0, 10.0, 10.0, 10.0)
 

@@ -15,7 +15,6 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core.cache import cache
 from django.test import Client
 
-from django_microsoft_sso import client as sso_client
 from django_microsoft_sso.flow import (
     MAX_PENDING_PER_SESSION,
     PENDING_SESSION_KEY,
@@ -161,7 +160,7 @@ def test_form_post_sign_in_is_finished_by_another_process(microsoft, alice, sett
     server = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     used = cache.make_key(USED_STATE_KEY_PREFIX + state_of(url))
     assert server.exists(used) == 0  # the start wrote nothing on the server
-    sso_client.clear_caches()  # the next request reaches a new process
+    microsoft.reset_project()  # the next request reaches a new process
     replaying = cross_site(browser)
     # Microsoft's cross-site POST comes with the SameSite=None cookie, not the session's (Lax).
     response = answer.send(cross_site(browser), secure=True)
@@ -170,5 +169,5 @@ def test_form_post_sign_in_is_finished_by_another_process(microsoft, alice, sett
     assert response.url == "/private/"
     assert server.exists(used) == 1  # where every process of the site finds it
     assert User.objects.get().username == "alice@contoso.com"
-    sso_client.clear_caches()
+    microsoft.reset_project()
     assert messages_of(answer.send(replaying, secure=True)) == [STATE_REFUSED]
