@@ -105,9 +105,11 @@ class ContractClient(Client):
         self.answers = {}
 
     def form_post_answer(self):
+        # Started in this browser over https: version 8 ties a form_post sign-in to the browser
+        # that started it with a Secure cookie, and refuses one over plain http (but with DEBUG).
+        # The cookie is not the session's: the callback still arrives without a session.
         if "form_post" not in self.answers:
-            browser = Client()
-            start = browser.get(reverse("django_microsoft_sso:oauth_start_login"))
+            start = self.get(reverse("django_microsoft_sso:oauth_start_login"), secure=True)
             self.answers["form_post"] = self.microsoft.sign_in(start["Location"], self.person)
         return self.answers["form_post"]
 
@@ -122,6 +124,7 @@ class ContractClient(Client):
             and getattr(settings, "MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK", False)
         ):
             data = {**data, **self.form_post_answer().params}
+            kwargs["secure"] = True
         return super().post(path, data, *args, **kwargs)
 
 
