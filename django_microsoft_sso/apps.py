@@ -12,15 +12,28 @@ class DjangoMicrosoftSSOConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models import signals
         from django.test.signals import setting_changed
 
         from django_microsoft_sso import checks  # noqa: F401  (registers the system checks)
         from django_microsoft_sso.caches import reset_when_built_from
-        from django_microsoft_sso.users import take_back_mapped_flags
+        from django_microsoft_sso.groups import forget_database_rows, take_back_mapped_flags
+        from django_microsoft_sso.models import GroupMapping
 
         user_logged_in.connect(
             take_back_mapped_flags, dispatch_uid="django_microsoft_sso_take_back_mapped_flags"
         )
+        # A changed mapping row, or a renamed or deleted Django group, is read again at the next
+        # sign-in.
+        for sender in (GroupMapping, "auth.Group"):
+            signals.post_save.connect(
+                forget_database_rows, sender=sender, dispatch_uid=f"microsoft_sso_rows_{sender}"
+            )
+            signals.post_delete.connect(
+                forget_database_rows,
+                sender=sender,
+                dispatch_uid=f"microsoft_sso_rows_del_{sender}",
+            )
         setting_changed.connect(
             reset_when_built_from, dispatch_uid="django_microsoft_sso_reset_process_caches"
         )

@@ -25,6 +25,7 @@
 | django_microsoft_sso.E016   | SESSION_FOLLOWS_TOKEN without its middleware, or misplaced   |
 | django_microsoft_sso.E017   | a mapping with a multi-tenant authority and no MAPPING_TENANTS |
 | django_microsoft_sso.E055   | MAPPING_TENANTS not a list of tenant ids ("*", personal)     |
+| django_microsoft_sso.E056   | MICROSOFT_SSO_ADAPTER not a MicrosoftSSOAdapter subclass     |
 | django_microsoft_sso.E018…  | one id per setting: its value has the wrong type or shape    |
 |   …E054                     | (see ``SHAPES`` below, and docs/checks.md)                   |
 | django_microsoft_sso.W006   | nobody can sign in: ALLOWABLE_DOMAINS has no usable entry    |
@@ -53,9 +54,9 @@ from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 
-from django_microsoft_sso import clouds, conf, credentials, hooks
+from django_microsoft_sso import adapter, clouds, conf, credentials, hooks
 from django_microsoft_sso.discovery import MULTI_TENANT_NAMES, authority_tenant
-from django_microsoft_sso.users import domain_pattern, domain_patterns
+from django_microsoft_sso.domains import domain_pattern, domain_patterns
 
 ID = "django_microsoft_sso.{}"
 
@@ -193,7 +194,23 @@ def check_hooks(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                     id=ID.format("E006"),
                 )
             )
-    return found
+    return found + check_adapter()
+
+
+def check_adapter() -> list[CheckMessage]:
+    try:
+        adapter.adapter_class()
+    except ImproperlyConfigured as error:
+        return [
+            Error(
+                str(error),
+                hint="Point it at your subclass of MicrosoftSSOAdapter, e.g. "
+                "'myproject.sso.ContosoAdapter', or remove it.",
+                obj=adapter.ADAPTER_SETTING,
+                id=ID.format("E056"),
+            )
+        ]
+    return []
 
 
 @register(Tags.security)

@@ -62,6 +62,7 @@ DEFAULTS: dict[str, Any] = {
     "MICROSOFT_SSO_PRE_CREATE_USER_RETURN_FULL_ARGS": False,
     "MICROSOFT_SSO_PRE_LOGIN_CALLBACK": "django_microsoft_sso.hooks.pre_login_user",
     "MICROSOFT_SSO_SHOW_FAILED_LOGIN_MESSAGE": False,
+    "MICROSOFT_SSO_ADAPTER": "django_microsoft_sso.adapter.MicrosoftSSOAdapter",
     "MICROSOFT_SSO_ADMIN_ENABLED": None,
     "MICROSOFT_SSO_PAGES_ENABLED": None,
     "MICROSOFT_SSO_LOGO_URL": None,
@@ -85,6 +86,7 @@ NOT_REQUEST_CALLABLE = frozenset(
         "MICROSOFT_SSO_PRE_LOGIN_CALLBACK",
         "MICROSOFT_SSO_AUTHENTICATION_BACKEND",
         "MICROSOFT_SSO_HTTP_TRANSPORT",
+        "MICROSOFT_SSO_ADAPTER",
     }
 )
 
@@ -234,6 +236,7 @@ class Settings:
     logout_redirect_path = _Setting[str]("MICROSOFT_SSO_LOGOUT_REDIRECT_PATH")
     slo_enabled = _Setting[bool]("MICROSOFT_SSO_SLO_ENABLED")
     authentication_backend = _Setting[Any]("MICROSOFT_SSO_AUTHENTICATION_BACKEND")
+    adapter = _Setting[Any]("MICROSOFT_SSO_ADAPTER")
     pre_create_user_return_full_args = _Setting[bool](
         "MICROSOFT_SSO_PRE_CREATE_USER_RETURN_FULL_ARGS"
     )

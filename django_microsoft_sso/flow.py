@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-import random
 import re
 import time
 import unicodedata
@@ -22,7 +21,6 @@ from django.contrib.auth import login
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
@@ -31,14 +29,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from django_microsoft_sso import (
+    backends,
     client,
-    clouds,
-    graph,
     helpers,
     hooks,
     pending_cookies,
     sessions,
-    signals,
     tokens,
 )
 from django_microsoft_sso.conf import Settings, parse_callback_domain
@@ -46,18 +42,14 @@ from django_microsoft_sso.exceptions import (
     AuthorizationError,
     ConfigurationError,
     DisabledError,
-    GraphError,
     LoginError,
     RefusedError,
     StateError,
     TokenError,
 )
-from django_microsoft_sso.graph import MicrosoftProfile
-from django_microsoft_sso.groups import Mapping, claimed_groups, claimed_roles
+from django_microsoft_sso.groups import signing_in_with_microsoft
 from django_microsoft_sso.logs import log
-from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.tokens import MicrosoftIdentity
-from django_microsoft_sso.users import Memberships, UserSync, signing_in_with_microsoft
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -79,23 +71,6 @@ STATE_PATTERN = re.compile(r"[A-Za-z0-9_.~-]{1,128}")
 MISSING_CODE_MESSAGE = _("Microsoft sent no authorization code. Please sign in again.")
 
 
-# A sign-in's transaction runs again when another one wrote first (see lost_to_another_writer).
-SYNC_ATTEMPTS = 5
-
-
-def lost_to_another_writer(error: Exception) -> bool:
-    """Whether the sync failed only because a concurrent sign-in wrote first.
-
-    An IntegrityError: the other one created the same rows. SQLite's "database is locked": a
-    transaction that has read cannot start to write while another writes (it fails at once
-    rather than wait, with ``transaction_mode`` DEFERRED, the default); run again, it reads
-    what the other one committed.
-    """
-    if isinstance(error, IntegrityError):
-        return True
-    return isinstance(error, OperationalError) and "database is locked" in str(error)
-
-
 def resolve_setting_url(target: str, fallback: str = "/") -> str:
     """A URL name (``admin:index``), path or URL from a setting, as a URL."""
     try:
@@ -106,8 +81,6 @@ def resolve_setting_url(target: str, fallback: str = "/") -> str:
 
 class LoginFlow:
     """The steps of one sign-in for one request."""
-
-    user_sync_class: type[UserSync] = UserSync
 
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
@@ -432,146 +405,53 @@ class LoginFlow:
             )
         return identity.tenant_id in trusted
 
-    def needs_profile(self, identity: MicrosoftIdentity, link: MicrosoftSSOUser | None) -> bool:
-        """Graph is read for a new person, a stale link, a data update, or a project's hook.
-
-        A renamed person is noticed for free: the id_token's ``preferred_username`` no longer
-        matches the stored UPN.
-        """
-        stored_upn = (link.user_principal_name or "") if link else ""
-        return (
-            link is None
-            or link.tenant_id is None
-            or not stored_upn
-            or stored_upn.lower() != (identity.preferred_username or "").lower()
-            or self.sso.always_update_user_data
-            or not hooks.is_default("MICROSOFT_SSO_PRE_VALIDATE_CALLBACK")
-        )
-
-    def fetch_profile(self, identity: MicrosoftIdentity, access_token: Any) -> MicrosoftProfile:
-        if not isinstance(access_token, str) or not access_token:
-            raise TokenError("token response has no access_token")
-        full_profile = not (
-            hooks.is_default("MICROSOFT_SSO_PRE_VALIDATE_CALLBACK")
-            and hooks.is_default("MICROSOFT_SSO_PRE_CREATE_CALLBACK")
-        )
-        profile = graph.fetch_profile(
-            access_token,
-            full_profile=full_profile,
-            timeout=self.sso.graph_timeout,
-            max_picture_bytes=self.sso.max_picture_bytes,
-            graph_root=clouds.cloud(self.sso).graph_root,
-        )
-        if profile.object_id not in identity.graph_ids:
-            raise GraphError("graph: /me id is not the id_token oid")
-        return profile
-
-    def memberships(self, identity: MicrosoftIdentity, access_token: Any) -> Memberships | None:
-        """The person's groups and roles, when a mapping (or a flag it granted) needs them.
-
-        Group ids come from the id_token's ``groups`` claim; when the token has none (an
-        overage, or no group claims configured) and a group mapping exists, from Graph. A
-        person of a tenant the mappings do not apply to (``mapping_tenants``) has none.
-        """
-        mapping = Mapping.load(self.sso.groups_map, self.sso.roles_map)
-        if not mapping:
-            # Nothing is mapped: flags a former mapping granted are still taken back.
-            return Memberships(mapping, set(), set())
-        if identity.tenant_id not in self.mapping_tenants():
-            # No groups and no roles: the mapped groups and flags it gave before are taken back.
-            log(
-                self.sso,
-                "INFO",
-                "Group mapping not applied: tenant {} is not in MICROSOFT_SSO_MAPPING_TENANTS",
-                identity.tenant_id,
-            )
-            return Memberships(mapping, set(), set())
-        claims = identity.claims
-        group_ids: set[str] = set()
-        if mapping.by_group:
-            claimed = claimed_groups(claims)
-            if claimed is not None:
-                group_ids = claimed
-            else:
-                if not isinstance(access_token, str) or not access_token:
-                    raise TokenError("token response has no access_token")
-                try:
-                    group_ids = graph.fetch_group_ids(
-                        access_token,
-                        timeout=self.sso.graph_timeout,
-                        max_pages=self.sso.groups_max_pages,
-                        graph_root=clouds.cloud(self.sso).graph_root,
-                    )
-                except GraphError as error:
-                    raise GraphError(
-                        error.detail,
-                        _("Your groups could not be read from Microsoft. Please try again."),
-                    ) from error
-        return Memberships(mapping, group_ids, claimed_roles(claims))
-
     def sync_and_login(
         self, identity: MicrosoftIdentity, trusted: bool, result: dict[str, Any]
     ) -> AbstractBaseUser:
-        session = self.request.session
+        """``authenticate()`` then ``login()``, as any login; then keep what the session needs."""
         # The tokens the session held before: a refused sign-in leaves them as they were.
         earlier_tokens = sessions.saved_tokens(self.request)
-        user: Any = None
         logging_in = False
         try:
             # Resolved before anything is written: a backend that does not load leaves no rows.
-            backend = hooks.backend_path() or self.default_backend()
-            sync = self.user_sync_class(self.sso, self.request)
-            link = sync.find_link(identity)
-            profile = (
-                self.fetch_profile(identity, result.get("access_token"))
-                if self.needs_profile(identity, link)
-                else None
+            configured_backend = hooks.backend_path()
+            user: Any = backends.authenticate(
+                self.request,
+                microsoft_identity=identity,
+                tenant_trusted=trusted,
+                mapping_tenant=identity.tenant_id in self.mapping_tenants(),
+                token_response=result,
             )
-            facts = sync.facts(identity, profile, link, trusted)
-            sync.verify_domain(facts)
-            if profile is not None:
-                sync.verify_with_hook(profile)
-            memberships = self.memberships(identity, result.get("access_token"))
-
-            for attempt in range(1, SYNC_ATTEMPTS + 1):
-                try:
-                    with transaction.atomic():
-                        user = sync.sync(facts, profile, link, memberships)
-                        sessions.store_tokens(self.request, self.sso, result)
-                        hooks.load("MICROSOFT_SSO_PRE_LOGIN_CALLBACK")(user, self.request)
-                        self.signal_on_commit(sync, user, identity, profile)
-                    break
-                except (IntegrityError, OperationalError) as error:
-                    # Another sign-in of this person wrote first: use what it wrote.
-                    if attempt == SYNC_ATTEMPTS or not lost_to_another_writer(error):
-                        raise
-                    if isinstance(error, OperationalError):
-                        time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311
-                    link = sync.find_link(identity)
             logging_in = True
             with signing_in_with_microsoft():
-                login(self.request, user, backend=backend)
+                login(
+                    self.request,
+                    user,
+                    backend=configured_backend or backends.session_backend(user),
+                )
         except LoginError:
             self.abandon_session(logging_in, earlier_tokens)
             raise
         except ImproperlyConfigured as error:
-            # A hook or backend setting that does not load (``manage.py check`` reports it).
+            # A backend setting that does not load (``manage.py check`` reports it).
             self.abandon_session(logging_in, earlier_tokens)
             raise ConfigurationError(str(error)) from error
         except Exception as error:
-            # A project hook, a ``user_logged_in`` receiver or the database failed: the person
-            # gets a message rather than a server error.
+            # A ``user_logged_in`` receiver failed: the person gets a message, not a server error.
             self.abandon_session(logging_in, earlier_tokens)
-            raise self.account_error(error) from error
+            raise backends.account_error(self.sso, error) from error
+        self.keep_in_session(identity, result)
+        return user  # type: ignore[no-any-return]
 
-        # login() flushes a session that belonged to someone else; put back what is ours.
+    def keep_in_session(self, identity: MicrosoftIdentity, result: dict[str, Any]) -> None:
+        """login() flushes a session that belonged to someone else; put back what is ours."""
+        session = self.request.session
         sessions.store_tokens(self.request, self.sso, result)
         login_hint = identity.claims.get("login_hint")
         if isinstance(login_hint, str) and len(login_hint) < 4096:
             session[LOGIN_HINT_SESSION_KEY] = login_hint
         session.set_expiry(self.sso.session_cookie_age)
         self.remember_microsoft_session(identity)
-        return user  # type: ignore[no-any-return]
 
     def abandon_session(self, logging_in: bool, earlier_tokens: dict[str, Any]) -> None:
         """Leave the session of a failed sign-in signed in as nobody new.
@@ -587,45 +467,6 @@ class LoginFlow:
             self.request.user = AnonymousUser()
         else:
             sessions.restore_tokens(self.request, earlier_tokens)
-
-    def signal_on_commit(
-        self,
-        sync: UserSync,
-        user: AbstractBaseUser,
-        identity: MicrosoftIdentity,
-        profile: MicrosoftProfile | None,
-    ) -> None:
-        """Send ``microsoft_sso_user_created``/``…_updated`` once this sync has committed."""
-        arguments: dict[str, Any] = {
-            "sender": type(sync),
-            "user": user,
-            "identity": identity,
-            "profile": profile,
-        }
-        if sync.created:
-            signal = signals.microsoft_sso_user_created
-        else:
-            signal = signals.microsoft_sso_user_updated
-            arguments["update_fields"] = set(sync.changed_fields)
-        transaction.on_commit(lambda: signals.send(signal, self.request, **arguments))
-
-    def account_error(self, error: Exception) -> LoginError:
-        """A project hook or the database failed: nothing of this sign-in was kept."""
-        detail = f"sign-in could not be completed: {type(error).__name__}"
-        message: str | Promise
-        if self.sso.show_failed_login_message:
-            message = _("Your sign-in could not be completed: %(error)s") % {
-                "error": str(error)[:200]
-            }
-        else:
-            message = _("Your sign-in could not be completed. Please contact your administrator.")
-        return RefusedError(detail, message)
-
-    @staticmethod
-    def default_backend() -> str:
-        from django.conf import settings
-
-        return str(settings.AUTHENTICATION_BACKENDS[0])
 
     def remember_microsoft_session(self, identity: MicrosoftIdentity) -> None:
         """Note which Django session Microsoft's session ``sid`` signed in, for front-channel logout.

@@ -60,6 +60,11 @@ def forget_imports() -> None:
     _import.cache_clear()
 
 
+def load_object(setting_name: str) -> Any:
+    """What the dotted path in ``setting_name`` names, imported once."""
+    return _import(setting_name, conf.raw(setting_name))
+
+
 def load(setting_name: str) -> Callable[..., Any]:
     """Return what ``setting_name`` names: a dotted path is imported once, a callable is kept.
 

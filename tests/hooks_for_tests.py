@@ -4,9 +4,14 @@ Each hook writes what it was given to ``calls``, which the ``hook_calls`` fixtur
 tests/test_hooks.py empties before every test.
 """
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 
+from django_microsoft_sso.adapter import MicrosoftSSOAdapter
+from django_microsoft_sso.exceptions import RefusedError
 from django_microsoft_sso.flow import ACCESS_TOKEN_SESSION_KEY
+from django_microsoft_sso.groups import Grant
 
 calls: list[tuple[str, object]] = []
 
@@ -51,3 +56,50 @@ def explode(*args):
 
 class MicrosoftBackend(ModelBackend):
     """A project's own backend for people who signed in with Microsoft."""
+
+
+class NoMicrosoftBackend(ModelBackend):
+    """A project's backend, listed before ours, that refuses every sign-in with Microsoft."""
+
+    def authenticate(self, request, microsoft_identity=None, **credentials):
+        if microsoft_identity is not None:
+            raise PermissionDenied
+        return super().authenticate(request, **credentials)
+
+
+class JobTitleAdapter(MicrosoftSSOAdapter):
+    """Copies the job title (a field only the whole ``/me`` has) into ``last_name``."""
+
+    def user_values(self, request, facts, profile):
+        return {
+            **super().user_values(request, facts, profile),
+            "last_name": profile.text("jobTitle"),
+        }
+
+
+class FirstSignInOnlyAdapter(MicrosoftSSOAdapter):
+    """Lets a person sign in only while they have no account: judges returning people too."""
+
+    def may_sign_in(self, request, profile):
+        user_model = get_user_model()
+        lookup = {f"{user_model.USERNAME_FIELD}__iexact": profile.user_principal_name}
+        return not user_model.objects.filter(**lookup).exists()
+
+
+class SuspendingAdapter(MicrosoftSSOAdapter):
+    """Refuses with its own message just before login, once the user is saved."""
+
+    def pre_login(self, request, user):
+        calls.append(("adapter_pre_login", user.pk))
+        raise RefusedError("suspended", "Your access is suspended.")
+
+
+class StaffForAllAdapter(MicrosoftSSOAdapter):
+    """Whatever the person's groups, the mapping's decision is: staff."""
+
+    def granted(self, request, memberships):
+        return Grant(flags={"is_staff"})
+
+
+class NotAnAdapter:
+    pass

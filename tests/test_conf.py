@@ -56,6 +56,7 @@ SEVEN_X_DEFAULTS = {
 }
 # Settings this package adds; their defaults keep a 7.x project working unchanged.
 NEW_DEFAULTS = {
+    "MICROSOFT_SSO_ADAPTER": "django_microsoft_sso.adapter.MicrosoftSSOAdapter",
     "MICROSOFT_SSO_ALLOWED_TENANTS": None,
     "MICROSOFT_SSO_MAX_PICTURE_BYTES": 100 * 1024,
     "MICROSOFT_SSO_HTTP_TRANSPORT": None,

@@ -1029,7 +1029,7 @@ class FakeMicrosoft:
 
 def _project_domain() -> str:
     """A domain the project's ``MICROSOFT_SSO_ALLOWABLE_DOMAINS`` admits (contoso.com if any)."""
-    from django_microsoft_sso.users import domain_patterns
+    from django_microsoft_sso.domains import domain_patterns
 
     for pattern in domain_patterns(conf.raw("MICROSOFT_SSO_ALLOWABLE_DOMAINS")):
         if pattern.startswith("*."):
