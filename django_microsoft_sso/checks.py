@@ -54,7 +54,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 
 from django_microsoft_sso import clouds, conf, credentials, hooks
-from django_microsoft_sso.discovery import MULTI_TENANT_NAMES, authority_tenant
+from django_microsoft_sso.tenants import configured_tenant, is_multi_tenant, mapping_tenant_errors
 from django_microsoft_sso.users import domain_pattern, domain_patterns
 
 ID = "django_microsoft_sso.{}"
@@ -226,8 +226,8 @@ def check_policy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     plain_authority, authority = _static("MICROSOFT_SSO_AUTHORITY")
     plain_tenants, tenants = _static("MICROSOFT_SSO_ALLOWED_TENANTS")
     if plain_authority and plain_tenants and not tenants:
-        tenant = authority_tenant(str(authority)) if authority else "common"
-        if tenant in MULTI_TENANT_NAMES:
+        tenant = configured_tenant(authority)
+        if is_multi_tenant(tenant):
             found.append(
                 Warning(
                     f"The authority signs in any Microsoft tenant ({tenant!r}) and "
@@ -514,8 +514,8 @@ def _mapping_tenant_unnamed(what: str) -> list[CheckMessage]:
     plain_tenants, tenants = _static("MICROSOFT_SSO_MAPPING_TENANTS")
     if not (plain_authority and plain_tenants):
         return []
-    tenant = authority_tenant(str(authority)) if authority else "common"
-    if tenant not in MULTI_TENANT_NAMES or tenants:
+    tenant = configured_tenant(authority)
+    if not is_multi_tenant(tenant) or tenants:
         return []
     return [
         Error(
@@ -542,8 +542,6 @@ def _mapped_in_settings() -> list[str]:
 
 @register(Tags.security)
 def check_mapping_tenants(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    from django_microsoft_sso.groups import mapping_tenant_errors
-
     found: list[CheckMessage] = []
     plain, tenants = _static("MICROSOFT_SSO_MAPPING_TENANTS")
     problems = mapping_tenant_errors(tenants) if plain else []

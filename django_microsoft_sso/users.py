@@ -26,9 +26,8 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from django_microsoft_sso import hooks
+from django_microsoft_sso import hooks, tenants
 from django_microsoft_sso.conf import Settings
-from django_microsoft_sso.discovery import PERSONAL_ACCOUNTS_TENANT_ID
 from django_microsoft_sso.exceptions import RefusedError
 from django_microsoft_sso.graph import MicrosoftProfile
 from django_microsoft_sso.groups import FLAGS, Mapping
@@ -146,7 +145,7 @@ class PersonFacts:
     @property
     def upn_domain_verified(self) -> bool:
         """A work account's UPN domain is a domain its tenant has verified."""
-        return self.identity.tenant_id != PERSONAL_ACCOUNTS_TENANT_ID
+        return tenants.upn_domain_verified(self.identity.tenant_id)
 
     @property
     def email(self) -> str | None:

@@ -6,7 +6,7 @@ tests/test_hooks.py empties before every test.
 
 from django.contrib.auth.backends import ModelBackend
 
-from django_microsoft_sso.flow import ACCESS_TOKEN_SESSION_KEY
+from django_microsoft_sso.sessions import ACCESS_TOKEN_SESSION_KEY
 
 calls: list[tuple[str, object]] = []
 
