@@ -95,44 +95,13 @@ class LoginFlow:
         next_url = redirects.safe_next(self.request, self.sso, self.request.GET.get("next"))
         self.ensure_enabled(next_url)
         redirect_uri = redirects.redirect_uri(self.request, self.sso)
-        mode = self.pending_mode(redirect_uri)
+        mode = pending.mode_for(self.sso, redirect_uri)
         response_mode = None if mode == pending.SESSION else "form_post"
         flow = client.initiate_flow(self.sso, redirect_uri, response_mode=response_mode)
         response = HttpResponseRedirect(flow["auth_uri"])
         waiting = {"flow": flow, "next": next_url, "expires": time.time() + self.lifetime_seconds}
         pending.store(self.request, response, self.sso, flow["state"], waiting, mode)
         return response
-
-    def pending_mode(self, redirect_uri: str) -> str:
-        """Where the sign-in waits for its callback: one of ``pending``'s modes."""
-        if not self.sso.require_secure_callback:
-            return pending.SESSION
-        # Only a SameSite=None cookie comes along with Microsoft's cross-site POST, and browsers
-        # keep those only when they are Secure: the browser can be bound only over https.
-        if redirect_uri.startswith("https://"):
-            return pending.COOKIE
-        self.ensure_unbound_allowed()
-        return pending.CACHE
-
-    @staticmethod
-    def ensure_unbound_allowed() -> None:
-        """Refuse a form_post sign-in that no cookie can tie to its browser, but with DEBUG.
-
-        Unbound, an attacker's own answer opened in someone else's browser would sign that
-        person in as the attacker.
-        """
-        from django.conf import settings
-
-        if not settings.DEBUG:
-            raise ConfigurationError(
-                "form_post needs an https redirect URI to tie the sign-in to the browser: set "
-                "SECURE_PROXY_SSL_HEADER behind a proxy that ends TLS, or "
-                'MICROSOFT_SSO_CALLBACK_DOMAIN = "https://<host>"',
-                _(
-                    "Sign in with Microsoft needs a secure (https) connection to this site. "
-                    "Please contact your administrator."
-                ),
-            )
 
     @property
     def lifetime_seconds(self) -> int:

@@ -17,10 +17,11 @@ from typing import Any
 
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from django_microsoft_sso import pending_cookies
 from django_microsoft_sso.conf import Settings
-from django_microsoft_sso.exceptions import LoginError, StateError
+from django_microsoft_sso.exceptions import ConfigurationError, LoginError, StateError
 
 SESSION, COOKIE, CACHE = "session", "cookie", "cache"
 
@@ -39,6 +40,38 @@ STATE_PATTERN = re.compile(r"[A-Za-z0-9_.~-]{1,128}")
 def is_state(state: object) -> bool:
     """Whether ``state`` has the shape of one of msal's states (and so may be used as a key)."""
     return isinstance(state, str) and STATE_PATTERN.fullmatch(state) is not None
+
+
+def mode_for(sso: Settings, redirect_uri: str) -> str:
+    """Where a sign-in that Microsoft answers at ``redirect_uri`` waits for its callback."""
+    if not sso.require_secure_callback:
+        return SESSION
+    # Only a SameSite=None cookie comes along with Microsoft's cross-site POST, and browsers
+    # keep those only when they are Secure: the browser can be bound only over https.
+    if redirect_uri.startswith("https://"):
+        return COOKIE
+    ensure_unbound_allowed()
+    return CACHE
+
+
+def ensure_unbound_allowed() -> None:
+    """Refuse a form_post sign-in that no cookie can tie to its browser, but with DEBUG.
+
+    Unbound, an attacker's own answer opened in someone else's browser would sign that
+    person in as the attacker.
+    """
+    from django.conf import settings
+
+    if not settings.DEBUG:
+        raise ConfigurationError(
+            "form_post needs an https redirect URI to tie the sign-in to the browser: set "
+            "SECURE_PROXY_SSL_HEADER behind a proxy that ends TLS, or "
+            'MICROSOFT_SSO_CALLBACK_DOMAIN = "https://<host>"',
+            _(
+                "Sign in with Microsoft needs a secure (https) connection to this site. "
+                "Please contact your administrator."
+            ),
+        )
 
 
 def store(
