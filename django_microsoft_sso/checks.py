@@ -39,7 +39,6 @@ what they reported.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +53,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 
 from django_microsoft_sso import clouds, conf, credentials, hooks
-from django_microsoft_sso.tenants import configured_tenant, is_multi_tenant, mapping_tenant_errors
+from django_microsoft_sso.tenants import (
+    allowed_tenant_error,
+    configured_tenant,
+    is_multi_tenant,
+    mapping_tenant_errors,
+)
 from django_microsoft_sso.users import domain_pattern, domain_patterns
 
 ID = "django_microsoft_sso.{}"
@@ -587,8 +591,6 @@ def check_mapping_rows_tenants(
 # silenced on its own. Settings whose shape another check judges (credentials missing, authority,
 # cloud, certificate, hooks, backend, URLs, group maps) are not listed again.
 
-GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
-
 
 def _kind(value: Any) -> str:
     return type(value).__name__
@@ -651,12 +653,6 @@ def _domain(entry: Any) -> str | None:
     if domain_pattern(entry) is None:
         return 'is neither "*", a domain, nor "*." and a domain, and matches no one'
     return None
-
-
-def _tenant(entry: Any) -> str | None:
-    if entry == "*" or (isinstance(entry, str) and GUID.fullmatch(entry)):
-        return None
-    return 'is not a tenant id (a GUID) nor "*", and matches no one'
 
 
 def _address(entry: Any) -> str | None:
@@ -772,7 +768,7 @@ SHAPES = (
     Shape(
         "MICROSOFT_SSO_ALLOWED_TENANTS",
         ID.format("E030"),
-        _list_of(_tenant, allow_none=True),
+        _list_of(allowed_tenant_error, allow_none=True),
         'Write a list of tenant ids (the GUIDs Entra shows, not domains), or ["*"] for any tenant.',
     ),
     Shape("MICROSOFT_SSO_AUTO_CREATE_USERS", ID.format("E031"), _bool, BOOL_HINT),

@@ -69,6 +69,13 @@ def allowed_and_trusted(
     return allowed, trusted - {PERSONAL_ACCOUNTS_TENANT_ID}
 
 
+def allowed_tenant_error(entry: Any) -> str | None:
+    """What is wrong with one entry of ``ALLOWED_TENANTS``: a tenant id (a GUID) or ``"*"``."""
+    if entry == "*" or (isinstance(entry, str) and TENANT_ID.fullmatch(entry)):
+        return None
+    return 'is not a tenant id (a GUID) nor "*", and matches no one'
+
+
 def is_allowed(tenant_id: str, allowed: set[str] | None, authority_name: str) -> bool:
     """Whether a person of ``tenant_id`` may sign in (``allowed`` from ``allowed_and_trusted``).
 

@@ -72,6 +72,18 @@ def test_allowed_and_trusted(allowed_tenants, authority_tenant_id, allowed, trus
     assert tenants.allowed_and_trusted(allowed_tenants, authority_tenant_id) == (allowed, trusted)
 
 
+@pytest.mark.parametrize("entry", ["*", DEFAULT_TENANT_ID, OTHER_TENANT_ID.upper(), PERSONAL])
+def test_allowed_tenant_entry_that_names_tenants(entry):
+    assert tenants.allowed_tenant_error(entry) is None
+
+
+@pytest.mark.parametrize("entry", ["contoso.com", "common", f" {DEFAULT_TENANT_ID}", None, 42])
+def test_allowed_tenant_entry_that_matches_no_one(entry):
+    assert tenants.allowed_tenant_error(entry) == (
+        'is not a tenant id (a GUID) nor "*", and matches no one'
+    )
+
+
 @pytest.mark.parametrize(
     ("tenant_id", "allowed", "authority", "expected"),
     [
