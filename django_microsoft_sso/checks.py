@@ -40,7 +40,6 @@ what they reported.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -55,8 +54,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 
 from django_microsoft_sso import adapter, clouds, conf, credentials, hooks
-from django_microsoft_sso.discovery import MULTI_TENANT_NAMES, authority_tenant
 from django_microsoft_sso.domains import domain_pattern, domain_patterns
+from django_microsoft_sso.tenants import (
+    allowed_tenant_error,
+    configured_tenant,
+    is_multi_tenant,
+    mapping_tenant_errors,
+)
 
 ID = "django_microsoft_sso.{}"
 
@@ -243,8 +247,8 @@ def check_policy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     plain_authority, authority = _static("MICROSOFT_SSO_AUTHORITY")
     plain_tenants, tenants = _static("MICROSOFT_SSO_ALLOWED_TENANTS")
     if plain_authority and plain_tenants and not tenants:
-        tenant = authority_tenant(str(authority)) if authority else "common"
-        if tenant in MULTI_TENANT_NAMES:
+        tenant = configured_tenant(authority)
+        if is_multi_tenant(tenant):
             found.append(
                 Warning(
                     f"The authority signs in any Microsoft tenant ({tenant!r}) and "
@@ -531,8 +535,8 @@ def _mapping_tenant_unnamed(what: str) -> list[CheckMessage]:
     plain_tenants, tenants = _static("MICROSOFT_SSO_MAPPING_TENANTS")
     if not (plain_authority and plain_tenants):
         return []
-    tenant = authority_tenant(str(authority)) if authority else "common"
-    if tenant not in MULTI_TENANT_NAMES or tenants:
+    tenant = configured_tenant(authority)
+    if not is_multi_tenant(tenant) or tenants:
         return []
     return [
         Error(
@@ -559,8 +563,6 @@ def _mapped_in_settings() -> list[str]:
 
 @register(Tags.security)
 def check_mapping_tenants(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    from django_microsoft_sso.groups import mapping_tenant_errors
-
     found: list[CheckMessage] = []
     plain, tenants = _static("MICROSOFT_SSO_MAPPING_TENANTS")
     problems = mapping_tenant_errors(tenants) if plain else []
@@ -605,8 +607,6 @@ def check_mapping_rows_tenants(
 # where a list belongs is read letter by letter): each setting has its own id, as each can be
 # silenced on its own. Settings whose shape another check judges (credentials missing, authority,
 # cloud, certificate, hooks, backend, URLs, group maps) are not listed again.
-
-GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
 def _kind(value: Any) -> str:
@@ -670,12 +670,6 @@ def _domain(entry: Any) -> str | None:
     if domain_pattern(entry) is None:
         return 'is neither "*", a domain, nor "*." and a domain, and matches no one'
     return None
-
-
-def _tenant(entry: Any) -> str | None:
-    if entry == "*" or (isinstance(entry, str) and GUID.fullmatch(entry)):
-        return None
-    return 'is not a tenant id (a GUID) nor "*", and matches no one'
 
 
 def _address(entry: Any) -> str | None:
@@ -791,7 +785,7 @@ SHAPES = (
     Shape(
         "MICROSOFT_SSO_ALLOWED_TENANTS",
         ID.format("E030"),
-        _list_of(_tenant, allow_none=True),
+        _list_of(allowed_tenant_error, allow_none=True),
         'Write a list of tenant ids (the GUIDs Entra shows, not domains), or ["*"] for any tenant.',
     ),
     Shape("MICROSOFT_SSO_AUTO_CREATE_USERS", ID.format("E031"), _bool, BOOL_HINT),

@@ -30,10 +30,7 @@ from django_microsoft_sso.conf import Settings
 # Names that lived here before discovery and transport had modules of their own.
 from django_microsoft_sso.discovery import (
     DEFAULT_AUTHORITY,
-    MULTI_TENANT_NAMES,
-    PERSONAL_ACCOUNTS_TENANT_ID,
     TenantMetadata,
-    authority_tenant,
     authority_url,
     metadata_url,
     signing_key,
@@ -45,6 +42,11 @@ from django_microsoft_sso.exceptions import (
     MicrosoftThrottledError,
     MicrosoftUnavailableError,
     TokenError,
+)
+from django_microsoft_sso.tenants import (
+    MULTI_TENANT_NAMES,
+    PERSONAL_ACCOUNTS_TENANT_ID,
+    authority_tenant,
 )
 from django_microsoft_sso.transport import http_client
 

@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -31,12 +30,10 @@ from django_microsoft_sso.exceptions import (
     MicrosoftUnavailableError,
 )
 from django_microsoft_sso.logs import log
+from django_microsoft_sso.tenants import authority_tenant
 from django_microsoft_sso.transport import http_client
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common"
-# Tenant names that stand for many tenants: the issuer in their metadata is a template.
-MULTI_TENANT_NAMES = frozenset({"common", "organizations"})
-PERSONAL_ACCOUNTS_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 
 METADATA_PATH = "/v2.0/.well-known/openid-configuration"
 METADATA_TTL = 24 * 3600
@@ -69,12 +66,6 @@ def authority_url(sso: Settings) -> str:
     if problem is not None:
         raise ConfigurationError(f"MICROSOFT_SSO_AUTHORITY: {problem}")
     return sso.authority
-
-
-def authority_tenant(authority: str) -> str:
-    """The tenant part of an authority: a GUID, a domain, ``common``, ``organizations``…"""
-    parts = [part for part in urlsplit(authority).path.split("/") if part]
-    return parts[0].lower() if parts else ""
 
 
 def metadata_url(authority: str) -> str:

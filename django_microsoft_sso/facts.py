@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django_microsoft_sso.discovery import PERSONAL_ACCOUNTS_TENANT_ID
+from django_microsoft_sso import tenants
 from django_microsoft_sso.tokens import MicrosoftIdentity
 
 
@@ -29,7 +29,7 @@ class PersonFacts:
     @property
     def upn_domain_verified(self) -> bool:
         """A work account's UPN domain is a domain its tenant has verified."""
-        return self.identity.tenant_id != PERSONAL_ACCOUNTS_TENANT_ID
+        return tenants.upn_domain_verified(self.identity.tenant_id)
 
     @property
     def email(self) -> str | None:

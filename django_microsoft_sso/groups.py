@@ -10,14 +10,13 @@ groups and roles grant (added and removed); groups no mapping names are left alo
 taken away only when a mapping granted it: ``MicrosoftSSOUser.mapped_flags`` remembers which, so
 a flag an administrator, ``STAFF_LIST`` or ``SUPERUSER_LIST`` gave stays.
 
-A mapping counts only for people of tenants the project names (``LoginFlow.mapping_tenants``):
+A mapping counts only for people of tenants the project names (``tenants.mapping_tenants``):
 whoever administers a tenant decides its roles and groups. A flag it grants holds for sign-ins
 through Microsoft only (``take_back_mapped_flags``).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -66,34 +65,6 @@ def map_errors(value: Any) -> list[str]:
         for entry in spec:
             if not isinstance(entry, str) or not entry.strip():
                 problems.append(f"{key!r}: entry {entry!r} must be a non-empty string")
-    return problems
-
-
-TENANT_ID = re.compile(
-    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
-)
-
-
-def mapping_tenant_errors(value: Any) -> list[str]:
-    """What is wrong with ``MAPPING_TENANTS`` (empty when nothing is).
-
-    Each entry must be one tenant's id, the ``tid`` claim: a pattern or the personal-accounts
-    tenant would let people whose roles and groups nobody vetted be granted rights.
-    """
-    from django_microsoft_sso.discovery import PERSONAL_ACCOUNTS_TENANT_ID
-
-    if value is None:
-        return []
-    if not isinstance(value, list | tuple):
-        return [f"must be a list of tenant ids, not {type(value).__name__}"]
-    problems = []
-    for entry in value:
-        if isinstance(entry, str) and entry.strip() == "*":
-            problems.append('"*" names no tenant: list each tenant id')
-        elif not isinstance(entry, str) or not TENANT_ID.fullmatch(entry.strip()):
-            problems.append(f"{entry!r} is not a tenant id (a GUID)")
-        elif entry.strip().lower() == PERSONAL_ACCOUNTS_TENANT_ID:
-            problems.append("the personal-accounts tenant is open to anyone")
     return problems
 
 

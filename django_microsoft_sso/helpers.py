@@ -53,7 +53,7 @@ def _next_at_start(request: HttpRequest) -> str | None:
     """
     from django.utils.http import url_has_allowed_host_and_scheme
 
-    from django_microsoft_sso.flow import resolve_setting_url
+    from django_microsoft_sso.redirects import resolve_setting_url
 
     candidate = request.GET.get("next")
     if candidate:
@@ -86,7 +86,7 @@ def _peek_pending(request: HttpRequest) -> dict[str, Any] | None:
     from django.core.cache import caches
 
     from django_microsoft_sso import pending_cookies
-    from django_microsoft_sso.flow import CACHE_KEY_PREFIX, PENDING_SESSION_KEY, STATE_PATTERN
+    from django_microsoft_sso.pending import CACHE_KEY_PREFIX, PENDING_SESSION_KEY, STATE_PATTERN
 
     answer = request.POST if request.method == "POST" else request.GET
     state = answer.get("state")
@@ -131,9 +131,10 @@ def _target(request: HttpRequest) -> str | None:
 
 def _is_admin_url(request: HttpRequest, url: str) -> bool:
     # Imported here: a settings module imports this one before the app registry is ready.
-    from django_microsoft_sso.flow import LoginFlow
+    from django_microsoft_sso.conf import Settings
+    from django_microsoft_sso.redirects import is_admin_url
 
-    return LoginFlow(request).is_admin_url(url)
+    return is_admin_url(Settings(request), url)
 
 
 def is_admin_path(request: HttpRequest) -> bool:

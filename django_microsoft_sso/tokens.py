@@ -8,25 +8,18 @@ msal decodes the id_token but does not check its signature, so nothing in it cou
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
 
-from django_microsoft_sso import discovery
+from django_microsoft_sso import discovery, tenants
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import IdTokenError
 
 # Clocks of this server and of Microsoft may disagree a little.
 CLOCK_SKEW_SECONDS = 60
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "tid", "oid", "nonce"]
-# A personal Microsoft account's oid is 16 zero digits then its 16-hex-digit account id, and
-# Graph's ``/me`` ``id`` (which 7.x stored) is that account id alone: e.g. an outlook.com
-# account answers ``"id": "fde926f844473904"`` (github.com/OfficeDev/outlook-dev-docs issue 918).
-PERSONAL_OBJECT_ID = re.compile(
-    r"00000000-0000-0000-([0-9a-f]{4})-([0-9a-f]{12})", re.IGNORECASE | re.ASCII
-)
 
 
 @dataclass(frozen=True)
@@ -48,17 +41,8 @@ class MicrosoftIdentity:
 
     @property
     def graph_ids(self) -> frozenset[str]:
-        """The ids Graph's ``/me`` may give this person, in lower case: what 7.x stored.
-
-        The oid, and for a personal Microsoft account (only in that tenant, only with that
-        exact prefix) the 16 hex digits Graph gives instead.
-        """
-        ids = {self.object_id.lower()}
-        if self.tenant_id.lower() == discovery.PERSONAL_ACCOUNTS_TENANT_ID:
-            match = PERSONAL_OBJECT_ID.fullmatch(self.object_id)
-            if match:
-                ids.add((match[1] + match[2]).lower())
-        return frozenset(ids)
+        """The ids Graph's ``/me`` may give this person (``tenants.graph_ids``)."""
+        return tenants.graph_ids(self.tenant_id, self.object_id)
 
 
 def nonce_hash(nonce: str) -> str:

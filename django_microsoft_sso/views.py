@@ -24,14 +24,11 @@ from django.views.decorators.http import (
 from django_microsoft_sso import discovery, graph, signals
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import LoginError
-from django_microsoft_sso.flow import (
-    LOGIN_HINT_SESSION_KEY,
-    LoginFlow,
-    end_microsoft_session,
-    resolve_setting_url,
-)
+from django_microsoft_sso.flow import LOGIN_HINT_SESSION_KEY, LoginFlow
+from django_microsoft_sso.frontchannel import end_microsoft_session
 from django_microsoft_sso.logs import log
 from django_microsoft_sso.models import MicrosoftSSOUser
+from django_microsoft_sso.redirects import resolve_setting_url
 
 
 def login_failed(request: HttpRequest, error: LoginError) -> HttpResponseRedirect:

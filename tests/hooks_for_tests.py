@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 
 from django_microsoft_sso.adapter import MicrosoftSSOAdapter
 from django_microsoft_sso.exceptions import RefusedError
-from django_microsoft_sso.flow import ACCESS_TOKEN_SESSION_KEY
 from django_microsoft_sso.groups import Grant
+from django_microsoft_sso.sessions import ACCESS_TOKEN_SESSION_KEY
 
 calls: list[tuple[str, object]] = []
 

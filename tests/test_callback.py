@@ -15,8 +15,8 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from django_microsoft_sso.flow import PENDING_SESSION_KEY
 from django_microsoft_sso.models import MicrosoftSSOUser
+from django_microsoft_sso.pending import PENDING_SESSION_KEY
 from django_microsoft_sso.testing import DEFAULT_TENANT_ID, FakeMicrosoft
 
 pytestmark = pytest.mark.django_db

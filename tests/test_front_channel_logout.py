@@ -7,7 +7,7 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from django_microsoft_sso.flow import microsoft_session_cache_key
+from django_microsoft_sso.frontchannel import microsoft_session_cache_key
 
 pytestmark = pytest.mark.django_db
 

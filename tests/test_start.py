@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from django_microsoft_sso.flow import CACHE_KEY_PREFIX, PENDING_SESSION_KEY
+from django_microsoft_sso.pending import CACHE_KEY_PREFIX, PENDING_SESSION_KEY
 from django_microsoft_sso.pending_cookies import COOKIE_PREFIX as PENDING_COOKIE
 from django_microsoft_sso.testing import DEFAULT_TENANT_ID
 from tests.conftest import cross_site

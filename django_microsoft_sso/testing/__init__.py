@@ -41,7 +41,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from django_microsoft_sso import conf, discovery
+from django_microsoft_sso import conf, discovery, tenants
 from django_microsoft_sso.caches import reset_process_caches
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ else:
 
 DEFAULT_TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 OTHER_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
-PERSONAL_ACCOUNTS_TENANT_ID = discovery.PERSONAL_ACCOUNTS_TENANT_ID
+PERSONAL_ACCOUNTS_TENANT_ID = tenants.PERSONAL_ACCOUNTS_TENANT_ID
 DEFAULT_CLIENT_ID = "11111111-2222-3333-4444-555555555555"
 DEFAULT_CLIENT_SECRET = "fake-client-secret-value"
 LOGIN_HOST = "login.microsoftonline.com"
@@ -289,7 +289,7 @@ class FakeMicrosoft:
         authority = conf.raw("MICROSOFT_SSO_AUTHORITY")
         if not isinstance(authority, str) or not authority:
             authority = discovery.DEFAULT_AUTHORITY
-        tenant = discovery.authority_tenant(authority)
+        tenant = tenants.authority_tenant(authority)
         if tenant in MULTI_TENANT:
             allowed = conf.raw("MICROSOFT_SSO_ALLOWED_TENANTS")
             listed = [str(t).lower() for t in allowed] if isinstance(allowed, list | tuple) else []

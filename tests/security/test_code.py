@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pytest
 from django.test import Client
 
-from django_microsoft_sso.flow import PENDING_SESSION_KEY
+from django_microsoft_sso.pending import PENDING_SESSION_KEY
 from tests.security.conftest import (
     TOKEN_REFUSED,
     assert_no_leak,

@@ -15,7 +15,8 @@ from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.utils.module_loading import import_string
 
-from django_microsoft_sso.flow import ACCESS_TOKEN_SESSION_KEY, PENDING_SESSION_KEY
+from django_microsoft_sso.pending import PENDING_SESSION_KEY
+from django_microsoft_sso.sessions import ACCESS_TOKEN_SESSION_KEY
 from tests.security.conftest import LOGOUT, NOT_COMPLETED, messages_of, query_of, start
 
 pytestmark = pytest.mark.django_db

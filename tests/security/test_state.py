@@ -15,7 +15,7 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core.cache import cache
 from django.test import Client
 
-from django_microsoft_sso.flow import (
+from django_microsoft_sso.pending import (
     MAX_PENDING_PER_SESSION,
     PENDING_SESSION_KEY,
     USED_STATE_KEY_PREFIX,
