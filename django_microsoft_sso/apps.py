@@ -12,10 +12,12 @@ class DjangoMicrosoftSSOConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models import signals
         from django.test.signals import setting_changed
 
         from django_microsoft_sso import checks  # noqa: F401  (registers the system checks)
         from django_microsoft_sso.caches import reset_when_built_from
+        from django_microsoft_sso.groups import forget_database_rows
         from django_microsoft_sso.users import take_back_mapped_flags
 
         user_logged_in.connect(
@@ -24,6 +26,17 @@ class DjangoMicrosoftSSOConfig(AppConfig):
         setting_changed.connect(
             reset_when_built_from, dispatch_uid="django_microsoft_sso_reset_process_caches"
         )
+        # A changed mapping row, or a renamed or deleted Django group, is read again at the next
+        # sign-in.
+        for sender in (self.get_model("GroupMapping"), "auth.Group"):
+            signals.post_save.connect(
+                forget_database_rows, sender=sender, dispatch_uid=f"microsoft_sso_rows_{sender}"
+            )
+            signals.post_delete.connect(
+                forget_database_rows,
+                sender=sender,
+                dispatch_uid=f"microsoft_sso_rows_del_{sender}",
+            )
 
         self.show_button_after_the_admin()
 

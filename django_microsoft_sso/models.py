@@ -7,13 +7,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import signals
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
-
-from django_microsoft_sso import groups
 
 
 class MicrosoftSSOUser(models.Model):
@@ -166,18 +163,6 @@ class GroupMapping(models.Model):
                     % {"group": group.name}
                 )
         return found
-
-
-# A changed mapping row, or a renamed or deleted Django group, is read again at the next sign-in.
-for _sender in (GroupMapping, "auth.Group"):
-    signals.post_save.connect(
-        groups.forget_database_rows, sender=_sender, dispatch_uid=f"microsoft_sso_rows_{_sender}"
-    )
-    signals.post_delete.connect(
-        groups.forget_database_rows,
-        sender=_sender,
-        dispatch_uid=f"microsoft_sso_rows_del_{_sender}",
-    )
 
 
 def __getattr__(name: str) -> Any:
