@@ -363,7 +363,7 @@ def button_login_page() -> bool:
     from django.contrib.admin import site
 
     from django_microsoft_sso.apps import LOGIN_TEMPLATE
-    from django_microsoft_sso.templatetags.microsoft_sso import is_sibling_login_template
+    from django_microsoft_sso.providers import is_sibling_login_template
 
     return site.login_template == LOGIN_TEMPLATE or is_sibling_login_template(site.login_template)
 
