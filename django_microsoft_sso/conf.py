@@ -11,6 +11,11 @@ Two ways in:
 * ``conf.Settings(request)`` gives typed properties with request-callables already resolved.
   This is what the package itself uses.
 
+Each setting is declared once, as a ``Setting`` in the body of ``Settings``: its name, default,
+the check of its value's shape, whether it may be a callable of the request, whether it names a
+hook. ``DEFAULTS``, ``NOT_REQUEST_CALLABLE``, the checks, ``hooks.HOOK_SETTINGS`` and the test that
+keeps docs/settings.md complete are read from there.
+
 Nothing is cached, so ``override_settings`` and pytest-django's ``settings`` fixture just work.
 """
 
