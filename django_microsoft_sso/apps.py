@@ -18,14 +18,16 @@ class DjangoMicrosoftSSOConfig(AppConfig):
         from django_microsoft_sso import checks  # noqa: F401  (registers the system checks)
         from django_microsoft_sso.caches import reset_when_built_from
         from django_microsoft_sso.groups import forget_database_rows, take_back_mapped_flags
-        from django_microsoft_sso.models import GroupMapping
 
         user_logged_in.connect(
             take_back_mapped_flags, dispatch_uid="django_microsoft_sso_take_back_mapped_flags"
         )
+        setting_changed.connect(
+            reset_when_built_from, dispatch_uid="django_microsoft_sso_reset_process_caches"
+        )
         # A changed mapping row, or a renamed or deleted Django group, is read again at the next
         # sign-in.
-        for sender in (GroupMapping, "auth.Group"):
+        for sender in (self.get_model("GroupMapping"), "auth.Group"):
             signals.post_save.connect(
                 forget_database_rows, sender=sender, dispatch_uid=f"microsoft_sso_rows_{sender}"
             )
@@ -34,9 +36,6 @@ class DjangoMicrosoftSSOConfig(AppConfig):
                 sender=sender,
                 dispatch_uid=f"microsoft_sso_rows_del_{sender}",
             )
-        setting_changed.connect(
-            reset_when_built_from, dispatch_uid="django_microsoft_sso_reset_process_caches"
-        )
 
         self.show_button_after_the_admin()
 

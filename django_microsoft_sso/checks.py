@@ -27,7 +27,7 @@
 | django_microsoft_sso.E055   | MAPPING_TENANTS not a list of tenant ids ("*", personal)     |
 | django_microsoft_sso.E056   | MICROSOFT_SSO_ADAPTER not a MicrosoftSSOAdapter subclass     |
 | django_microsoft_sso.E018…  | one id per setting: its value has the wrong type or shape    |
-|   …E054                     | (see ``SHAPES`` below, and docs/checks.md)                   |
+|   …E054                     | (declared in ``conf.Settings``; see docs/checks.md)         |
 | django_microsoft_sso.W006   | nobody can sign in: ALLOWABLE_DOMAINS has no usable entry    |
 | django_microsoft_sso.W007   | 7.x left several link rows for one Microsoft identity (run   |
 |                             | with ``--database``, as ``migrate`` does)                     |
@@ -50,13 +50,12 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import resolve_url
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.functional import Promise
 
 from django_microsoft_sso import adapter, clouds, conf, credentials, hooks
-from django_microsoft_sso.domains import domain_pattern, domain_patterns
+from django_microsoft_sso.domains import domain_patterns
 from django_microsoft_sso.tenants import (
-    allowed_tenant_error,
     configured_tenant,
     is_multi_tenant,
     mapping_tenant_errors,
@@ -67,12 +66,7 @@ ID = "django_microsoft_sso.{}"
 
 def _static(name: str) -> tuple[bool, Any]:
     """(True, value) for a plain setting; (False, None) for a callable of the request."""
-    value = conf.raw(name)
-    return (
-        (False, None)
-        if callable(value) and name not in conf.NOT_REQUEST_CALLABLE
-        else (True, value)
-    )
+    return (False, None) if conf.is_request_callable(name) else (True, conf.raw(name))
 
 
 @register(Tags.security)
@@ -390,7 +384,7 @@ def button_login_page() -> bool:
     from django.contrib.admin import site
 
     from django_microsoft_sso.apps import LOGIN_TEMPLATE
-    from django_microsoft_sso.templatetags.microsoft_sso import is_sibling_login_template
+    from django_microsoft_sso.providers import is_sibling_login_template
 
     return site.login_template == LOGIN_TEMPLATE or is_sibling_login_template(site.login_template)
 
@@ -603,117 +597,9 @@ def check_mapping_rows_tenants(
 
 
 # -- the type and shape of each setting (E018…E054) ------------------------------------------
-# A value of the wrong type fails quietly at the first sign-in, or in a way nobody meant (a string
-# where a list belongs is read letter by letter): each setting has its own id, as each can be
-# silenced on its own. Settings whose shape another check judges (credentials missing, authority,
-# cloud, certificate, hooks, backend, URLs, group maps) are not listed again.
-
-
-def _kind(value: Any) -> str:
-    return type(value).__name__
-
-
-def _bool(value: Any) -> str | None:
-    return None if isinstance(value, bool) else f"is a {_kind(value)}, not True or False"
-
-
-def _bool_or_none(value: Any) -> str | None:
-    return None if value is None else _bool(value)
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None or isinstance(value, str) else f"is a {_kind(value)}, not a str"
-
-
-def _text(value: Any) -> str | None:
-    return None if isinstance(value, str | Promise) else f"is a {_kind(value)}, not a str"
-
-
-def _positive(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"is a {_kind(value)}, not a number"
-    return None if value > 0 else f"is {value}, not more than 0"
-
-
-def _whole(minimum: int) -> Callable[[Any], str | None]:
-    def problem(value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            return f"is a {_kind(value)}, not a whole number"
-        return None if value >= minimum else f"is {value}, less than {minimum}"
-
-    return problem
-
-
-def _list_of(
-    entry_problem: Callable[[Any], str | None], allow_none: bool = False
-) -> Callable[[Any], str | None]:
-    def problem(value: Any) -> str | None:
-        if value is None and allow_none:
-            return None
-        if not isinstance(value, list | tuple):
-            return f"is a {_kind(value)}, not a list"
-        wrong = [entry for entry in value if entry_problem(entry)]
-        if wrong:
-            return f"has the entry {wrong[0]!r}, which {entry_problem(wrong[0])}"
-        return None
-
-    return problem
-
-
-def _scope(entry: Any) -> str | None:
-    if not isinstance(entry, str) or not entry or any(char.isspace() for char in entry):
-        return "is not one scope (a non-empty string without spaces)"
-    return None
-
-
-def _domain(entry: Any) -> str | None:
-    if domain_pattern(entry) is None:
-        return 'is neither "*", a domain, nor "*." and a domain, and matches no one'
-    return None
-
-
-def _address(entry: Any) -> str | None:
-    if (
-        not isinstance(entry, str)
-        or entry.count("@") != 1
-        or any(char.isspace() for char in entry)
-    ):
-        return "is not an e-mail address or user principal name, and matches no one"
-    return None
-
-
-def _host(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        return f"is a {_kind(value)}, not a str"
-    try:
-        conf.parse_callback_domain(value)
-    except ValueError:
-        return "is neither a host name (with a port at most) nor an origin such as https://<host>"
-    return None
-
-
-def _admin_route(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return f"is a {_kind(value)}, not a URL name"
-    if value == conf.DEFAULTS["SSO_ADMIN_ROUTE"]:
-        return None  # the default, also for projects without the admin
-    try:
-        reverse(value)
-    except NoReverseMatch:
-        return "does not reverse to a URL"
-    return None
-
-
-def _transport(value: Any) -> str | None:
-    if value is None:
-        return None
-    try:
-        hooks.load("MICROSOFT_SSO_HTTP_TRANSPORT")
-    except ImproperlyConfigured as error:
-        return f"does not load ({error})"
-    return None
+# Each setting has its own id, as each can be silenced on its own; ``conf.Settings`` declares them
+# with the setting (see ``shapes``). Settings whose shape another check judges (credentials
+# missing, authority, cloud, certificate, hooks, backend, URLs, group maps) have none.
 
 
 @dataclass(frozen=True)
@@ -726,152 +612,15 @@ class Shape:
     hint: str
 
 
-BOOL_HINT = 'Write True or False (a string such as "False" counts as true).'
-SHAPES = (
-    Shape("MICROSOFT_SSO_ENABLED", ID.format("E018"), _bool, BOOL_HINT),
-    Shape("MICROSOFT_SSO_ENABLE_LOGS", ID.format("E019"), _bool, BOOL_HINT),
-    Shape("MICROSOFT_SSO_ENABLE_MESSAGES", ID.format("E020"), _bool, BOOL_HINT),
-    Shape(
-        "MICROSOFT_SSO_APPLICATION_ID",
-        ID.format("E021"),
-        _str_or_none,
-        'Write the Application (client) ID as a string: "11111111-2222-3333-4444-555555555555".',
-    ),
-    Shape(
-        "MICROSOFT_SSO_CLIENT_SECRET",
-        ID.format("E022"),
-        _str_or_none,
-        'Write the client secret\'s Value as a string, e.g. os.environ["…"].',
-    ),
-    Shape(
-        "MICROSOFT_SSO_SCOPES",
-        ID.format("E023"),
-        _list_of(_scope),
-        'Write a list of scopes: ["User.ReadBasic.All"].',
-    ),
-    Shape(
-        "MICROSOFT_SSO_TIMEOUT",
-        ID.format("E024"),
-        _positive,
-        "Write the minutes a sign-in may take: 10.",
-    ),
-    Shape(
-        "MICROSOFT_SSO_GRAPH_TIMEOUT",
-        ID.format("E025"),
-        _positive,
-        "Write the seconds a request to Microsoft may take: 10.",
-    ),
-    Shape(
-        "MICROSOFT_SSO_CALLBACK_DOMAIN",
-        ID.format("E026"),
-        _host,
-        'Write the host name, "app.contoso.com", or the origin, "https://app.contoso.com": '
-        "no path.",
-    ),
-    Shape("MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK", ID.format("E027"), _bool, BOOL_HINT),
-    Shape(
-        "MICROSOFT_SSO_CACHE_NAME",
-        ID.format("E028"),
-        _text,
-        'Write the name of a cache in CACHES: "default".',
-    ),
-    Shape(
-        "MICROSOFT_SSO_ALLOWABLE_DOMAINS",
-        ID.format("E029"),
-        _list_of(_domain),
-        'Write a list: ["contoso.com", "*.contoso.com"], or ["*"] for any domain; '
-        "no spaces, no @.",
-    ),
-    Shape(
-        "MICROSOFT_SSO_ALLOWED_TENANTS",
-        ID.format("E030"),
-        _list_of(allowed_tenant_error, allow_none=True),
-        'Write a list of tenant ids (the GUIDs Entra shows, not domains), or ["*"] for any tenant.',
-    ),
-    Shape("MICROSOFT_SSO_AUTO_CREATE_USERS", ID.format("E031"), _bool, BOOL_HINT),
-    Shape("MICROSOFT_SSO_UNIQUE_EMAIL", ID.format("E032"), _bool, BOOL_HINT),
-    Shape(
-        "MICROSOFT_SSO_STAFF_LIST",
-        ID.format("E033"),
-        _list_of(_address),
-        'Write a list of addresses: ["ada@contoso.com"].',
-    ),
-    Shape(
-        "MICROSOFT_SSO_SUPERUSER_LIST",
-        ID.format("E034"),
-        _list_of(_address),
-        'Write a list of addresses: ["ada@contoso.com"].',
-    ),
-    Shape("MICROSOFT_SSO_AUTO_CREATE_FIRST_SUPERUSER", ID.format("E035"), _bool, BOOL_HINT),
-    Shape("MICROSOFT_SSO_ALWAYS_UPDATE_USER_DATA", ID.format("E036"), _bool, BOOL_HINT),
-    Shape("MICROSOFT_SSO_SAVE_BASIC_MICROSOFT_INFO", ID.format("E037"), _bool, BOOL_HINT),
-    Shape("MICROSOFT_SSO_SAVE_ACCESS_TOKEN", ID.format("E038"), _bool, BOOL_HINT),
-    Shape("MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN", ID.format("E039"), _bool, BOOL_HINT),
-    Shape(
-        "MICROSOFT_SSO_SESSION_CHECK_MINUTES",
-        ID.format("E040"),
-        _positive,
-        "Write the minutes between two checks of a session: 15.",
-    ),
-    Shape(
-        "MICROSOFT_SSO_SESSION_COOKIE_AGE",
-        ID.format("E041"),
-        _whole(0),
-        "Write the seconds a session lasts: 3600 (0: until the browser closes).",
-    ),
-    Shape("MICROSOFT_SSO_SLO_ENABLED", ID.format("E042"), _bool, BOOL_HINT),
-    Shape("MICROSOFT_SSO_PRE_CREATE_USER_RETURN_FULL_ARGS", ID.format("E043"), _bool, BOOL_HINT),
-    Shape("MICROSOFT_SSO_SHOW_FAILED_LOGIN_MESSAGE", ID.format("E044"), _bool, BOOL_HINT),
-    Shape(
-        "MICROSOFT_SSO_ADMIN_ENABLED",
-        ID.format("E045"),
-        _bool_or_none,
-        "Write True, False, or None to follow MICROSOFT_SSO_ENABLED.",
-    ),
-    Shape(
-        "MICROSOFT_SSO_PAGES_ENABLED",
-        ID.format("E046"),
-        _bool_or_none,
-        "Write True, False, or None to follow MICROSOFT_SSO_ENABLED.",
-    ),
-    Shape(
-        "MICROSOFT_SSO_LOGO_URL",
-        ID.format("E047"),
-        _str_or_none,
-        'Write a URL or a static path: "img/logo.svg", or None for the shipped logo.',
-    ),
-    Shape(
-        "MICROSOFT_SSO_TEXT",
-        ID.format("E048"),
-        _text,
-        'Write the button\'s text: "Sign in with Microsoft".',
-    ),
-    Shape(
-        "MICROSOFT_SSO_MAX_PICTURE_BYTES",
-        ID.format("E049"),
-        _whole(0),
-        "Write a size in bytes: 102400.",
-    ),
-    Shape(
-        "MICROSOFT_SSO_GROUPS_MAX_PAGES",
-        ID.format("E050"),
-        _whole(1),
-        "Write how many pages of groups to read at most: 10.",
-    ),
-    Shape(
-        "SSO_ADMIN_ROUTE",
-        ID.format("E051"),
-        _admin_route,
-        'Write the URL name of your admin\'s index page: "admin:index".',
-    ),
-    Shape("SSO_SHOW_FORM_ON_ADMIN_PAGE", ID.format("E052"), _bool, BOOL_HINT),
-    Shape("SSO_USE_ALTERNATE_W003", ID.format("E053"), _bool, BOOL_HINT),
-    Shape(
-        "MICROSOFT_SSO_HTTP_TRANSPORT",
-        ID.format("E054"),
-        _transport,
-        "Point it at a function that returns an httpx transport, or remove it.",
-    ),
+SHAPES = tuple(
+    sorted(
+        (
+            Shape(declared.name, ID.format(declared.check_id), declared.problem, declared.hint)
+            for declared in conf.DECLARED.values()
+            if declared.check_id and declared.problem
+        ),
+        key=lambda shape: shape.check_id,
+    )
 )
 
 

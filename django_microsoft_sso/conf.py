@@ -11,87 +11,25 @@ Two ways in:
 * ``conf.Settings(request)`` gives typed properties with request-callables already resolved.
   This is what the package itself uses.
 
+Each setting is declared once, as a ``Setting`` in the body of ``Settings``: its name, default,
+the check of its value's shape, whether it may be a callable of the request, whether it names a
+hook. ``DEFAULTS``, ``NOT_REQUEST_CALLABLE``, the checks, ``hooks.HOOK_SETTINGS`` and the test that
+keeps docs/settings.md complete are read from there.
+
 Nothing is cached, so ``override_settings`` and pytest-django's ``settings`` fixture just work.
 """
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, overload
 
 from django.conf import settings as django_settings
 from django.http import HttpRequest
 
+from django_microsoft_sso import shapes
+
 T = TypeVar("T")
-
-# Every setting, with its default. Settings that 7.x had keep their 7.x default.
-DEFAULTS: dict[str, Any] = {
-    "MICROSOFT_SSO_ENABLED": True,
-    "MICROSOFT_SSO_ENABLE_LOGS": True,
-    "MICROSOFT_SSO_ENABLE_MESSAGES": True,
-    "MICROSOFT_SSO_APPLICATION_ID": None,
-    "MICROSOFT_SSO_CLIENT_SECRET": None,
-    "MICROSOFT_SSO_AUTHORITY": None,
-    "MICROSOFT_SSO_CLOUD": "global",
-    "MICROSOFT_SSO_CERTIFICATE": None,
-    "MICROSOFT_SSO_SCOPES": ["User.ReadBasic.All"],
-    "MICROSOFT_SSO_TIMEOUT": 10,
-    "MICROSOFT_SSO_GRAPH_TIMEOUT": 10,
-    "MICROSOFT_SSO_CALLBACK_DOMAIN": None,
-    "MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK": False,
-    "MICROSOFT_SSO_CACHE_NAME": "default",
-    "MICROSOFT_SSO_ALLOWABLE_DOMAINS": [],
-    "MICROSOFT_SSO_ALLOWED_TENANTS": None,
-    "MICROSOFT_SSO_AUTO_CREATE_USERS": True,
-    "MICROSOFT_SSO_UNIQUE_EMAIL": False,
-    "MICROSOFT_SSO_STAFF_LIST": [],
-    "MICROSOFT_SSO_SUPERUSER_LIST": [],
-    "MICROSOFT_SSO_AUTO_CREATE_FIRST_SUPERUSER": False,
-    "MICROSOFT_SSO_ALWAYS_UPDATE_USER_DATA": False,
-    "MICROSOFT_SSO_SAVE_BASIC_MICROSOFT_INFO": True,
-    "MICROSOFT_SSO_SAVE_ACCESS_TOKEN": False,
-    "MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN": False,
-    "MICROSOFT_SSO_SESSION_CHECK_MINUTES": 15,
-    "MICROSOFT_SSO_SESSION_COOKIE_AGE": 3600,
-    "MICROSOFT_SSO_NEXT_URL": "admin:index",
-    "MICROSOFT_SSO_LOGIN_FAILED_URL": "admin:login",
-    "MICROSOFT_SSO_LOGOUT_REDIRECT_PATH": "admin:index",
-    "MICROSOFT_SSO_SLO_ENABLED": False,
-    "MICROSOFT_SSO_AUTHENTICATION_BACKEND": None,
-    "MICROSOFT_SSO_PRE_VALIDATE_CALLBACK": "django_microsoft_sso.hooks.pre_validate_user",
-    "MICROSOFT_SSO_PRE_CREATE_CALLBACK": "django_microsoft_sso.hooks.pre_create_user",
-    "MICROSOFT_SSO_PRE_CREATE_USER_RETURN_FULL_ARGS": False,
-    "MICROSOFT_SSO_PRE_LOGIN_CALLBACK": "django_microsoft_sso.hooks.pre_login_user",
-    "MICROSOFT_SSO_SHOW_FAILED_LOGIN_MESSAGE": False,
-    "MICROSOFT_SSO_ADAPTER": "django_microsoft_sso.adapter.MicrosoftSSOAdapter",
-    "MICROSOFT_SSO_ADMIN_ENABLED": None,
-    "MICROSOFT_SSO_PAGES_ENABLED": None,
-    "MICROSOFT_SSO_LOGO_URL": None,
-    "MICROSOFT_SSO_TEXT": "Sign in with Microsoft",
-    "MICROSOFT_SSO_MAX_PICTURE_BYTES": 100 * 1024,
-    "MICROSOFT_SSO_HTTP_TRANSPORT": None,
-    "MICROSOFT_SSO_GROUPS_MAP": {},
-    "MICROSOFT_SSO_ROLES_MAP": {},
-    "MICROSOFT_SSO_GROUPS_MAX_PAGES": 10,
-    "MICROSOFT_SSO_MAPPING_TENANTS": [],
-    "SSO_ADMIN_ROUTE": "admin:index",
-    "SSO_SHOW_FORM_ON_ADMIN_PAGE": True,
-    "SSO_USE_ALTERNATE_W003": False,
-}
-
-# Settings whose value is a dotted path or the object itself: never called with the request.
-NOT_REQUEST_CALLABLE = frozenset(
-    {
-        "MICROSOFT_SSO_PRE_VALIDATE_CALLBACK",
-        "MICROSOFT_SSO_PRE_CREATE_CALLBACK",
-        "MICROSOFT_SSO_PRE_LOGIN_CALLBACK",
-        "MICROSOFT_SSO_AUTHENTICATION_BACKEND",
-        "MICROSOFT_SSO_HTTP_TRANSPORT",
-        "MICROSOFT_SSO_ADAPTER",
-    }
-)
-
-# 7.x spelled this one without "SSO_"; a project that still sets the old name keeps working.
-_LEGACY_NAMES = {"MICROSOFT_SSO_SLO_ENABLED": "MICROSOFT_SLO_ENABLED"}
 
 # The shipped logo, used when MICROSOFT_SSO_LOGO_URL is not set.
 DEFAULT_LOGO = "django_microsoft_sso/microsoft_logo.svg"
@@ -101,16 +39,21 @@ def raw(name: str) -> Any:
     """Return the setting as the project wrote it (a value, or a callable of the request)."""
     if hasattr(django_settings, name):
         return getattr(django_settings, name)
-    legacy = _LEGACY_NAMES.get(name)
-    if legacy and hasattr(django_settings, legacy):
-        return getattr(django_settings, legacy)
-    return DEFAULTS[name]
+    declared = DECLARED[name]
+    if declared.legacy_name and hasattr(django_settings, declared.legacy_name):
+        return getattr(django_settings, declared.legacy_name)
+    return declared.default
+
+
+def is_request_callable(name: str) -> bool:
+    """Whether the project's value is a callable of the request (never true of a hook)."""
+    return DECLARED[name].request_callable and callable(raw(name))
 
 
 def value(name: str, request: HttpRequest | None = None) -> Any:
     """Return the setting, calling it with ``request`` when the project set a callable."""
     setting = raw(name)
-    if callable(setting) and name not in NOT_REQUEST_CALLABLE:
+    if callable(setting) and DECLARED[name].request_callable:
         if request is None:
             raise TypeError(f"{name} is a callable of the request; no request is at hand.")
         return setting(request)
@@ -187,80 +130,271 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class _Setting(Generic[T]):
-    """A typed, live view of one setting, resolved for the request of its ``Settings``."""
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """One setting, declared once: ``DEFAULTS``, the checks and the docs test all read this.
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.__doc__ = f"``{name}``"
+    On ``Settings`` it is also the typed accessor: the setting, resolved for that request.
+    ``check_id``, ``problem`` and ``hint``: the system check of the value's type and shape (see
+    ``shapes``). ``request_callable``: False where a function is the value itself (a dotted path
+    or the object: hooks, classes, factories). ``hook``: one of the 7.x hooks (check E004).
+    ``legacy_name``: 7.x's other spelling, still read when the name is not set.
+    """
 
-    def __get__(self, instance: Settings, owner: type[Settings] | None = None) -> T:
+    name: str
+    default: T
+    check_id: str | None = None
+    problem: shapes.Problem | None = None
+    hint: str = ""
+    request_callable: bool = True
+    hook: bool = False
+    legacy_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.check_id is None) != (self.problem is None) or (self.problem and not self.hint):
+            raise TypeError(f"{self.name}: a shape needs its check id, problem and hint.")
+        if self.hook and self.request_callable:
+            raise TypeError(f"{self.name}: a hook is never a callable of the request.")
+
+    @overload
+    def __get__(self, instance: None, owner: type[Settings] | None = None) -> Setting[T]: ...
+
+    @overload
+    def __get__(self, instance: Settings, owner: type[Settings] | None = None) -> T: ...
+
+    def __get__(
+        self, instance: Settings | None, owner: type[Settings] | None = None
+    ) -> T | Setting[T]:
+        if instance is None:
+            return self
         return value(self.name, instance.request)  # type: ignore[no-any-return]
 
 
+def flag(name: str, default: bool, check_id: str, **more: Any) -> Setting[bool]:
+    """A True/False setting, with its shape check."""
+    return Setting[bool](name, default, check_id, shapes.boolean, shapes.BOOL_HINT, **more)
+
+
+def named_object(name: str, default: str | None, **more: Any) -> Setting[Any]:
+    """A setting that names a function or class: a dotted path, or the object itself."""
+    return Setting[Any](name, default, request_callable=False, **more)
+
+
 class Settings:
-    """The package's settings for one request, with request-callables resolved."""
+    """The package's settings for one request, with request-callables resolved.
+
+    Each ``Setting`` here declares one setting; adding a setting is adding a line here.
+    """
 
     def __init__(self, request: HttpRequest | None = None) -> None:
         self.request = request
 
-    enabled = _Setting[bool]("MICROSOFT_SSO_ENABLED")
-    enable_logs = _Setting[bool]("MICROSOFT_SSO_ENABLE_LOGS")
-    enable_messages = _Setting[bool]("MICROSOFT_SSO_ENABLE_MESSAGES")
-    application_id = _Setting[str | None]("MICROSOFT_SSO_APPLICATION_ID")
-    client_secret = _Setting[str | None]("MICROSOFT_SSO_CLIENT_SECRET")
-    authority_setting = _Setting[Any]("MICROSOFT_SSO_AUTHORITY")
-    cloud = _Setting[Any]("MICROSOFT_SSO_CLOUD")
-    certificate = _Setting[dict[str, Any] | None]("MICROSOFT_SSO_CERTIFICATE")
-    scopes = _Setting[list[str]]("MICROSOFT_SSO_SCOPES")
-    timeout_minutes = _Setting[int]("MICROSOFT_SSO_TIMEOUT")
-    graph_timeout = _Setting[float]("MICROSOFT_SSO_GRAPH_TIMEOUT")
-    callback_domain = _Setting[str | None]("MICROSOFT_SSO_CALLBACK_DOMAIN")
-    require_secure_callback = _Setting[bool]("MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK")
-    cache_name = _Setting[str]("MICROSOFT_SSO_CACHE_NAME")
-    allowable_domains = _Setting[list[str]]("MICROSOFT_SSO_ALLOWABLE_DOMAINS")
-    allowed_tenants = _Setting[list[str] | None]("MICROSOFT_SSO_ALLOWED_TENANTS")
-    auto_create_users = _Setting[bool]("MICROSOFT_SSO_AUTO_CREATE_USERS")
-    unique_email = _Setting[bool]("MICROSOFT_SSO_UNIQUE_EMAIL")
-    staff_list = _Setting[list[str]]("MICROSOFT_SSO_STAFF_LIST")
-    superuser_list = _Setting[list[str]]("MICROSOFT_SSO_SUPERUSER_LIST")
-    auto_create_first_superuser = _Setting[bool]("MICROSOFT_SSO_AUTO_CREATE_FIRST_SUPERUSER")
-    always_update_user_data = _Setting[bool]("MICROSOFT_SSO_ALWAYS_UPDATE_USER_DATA")
-    save_basic_microsoft_info = _Setting[bool]("MICROSOFT_SSO_SAVE_BASIC_MICROSOFT_INFO")
-    save_access_token = _Setting[bool]("MICROSOFT_SSO_SAVE_ACCESS_TOKEN")
-    session_follows_token = _Setting[bool]("MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN")
-    session_check_minutes = _Setting[float]("MICROSOFT_SSO_SESSION_CHECK_MINUTES")
-    session_cookie_age = _Setting[int]("MICROSOFT_SSO_SESSION_COOKIE_AGE")
-    next_url = _Setting[str]("MICROSOFT_SSO_NEXT_URL")
-    login_failed_url = _Setting[str]("MICROSOFT_SSO_LOGIN_FAILED_URL")
-    logout_redirect_path = _Setting[str]("MICROSOFT_SSO_LOGOUT_REDIRECT_PATH")
-    slo_enabled = _Setting[bool]("MICROSOFT_SSO_SLO_ENABLED")
-    authentication_backend = _Setting[Any]("MICROSOFT_SSO_AUTHENTICATION_BACKEND")
-    adapter = _Setting[Any]("MICROSOFT_SSO_ADAPTER")
-    pre_create_user_return_full_args = _Setting[bool](
-        "MICROSOFT_SSO_PRE_CREATE_USER_RETURN_FULL_ARGS"
+    enabled = flag("MICROSOFT_SSO_ENABLED", True, "E018")
+    enable_logs = flag("MICROSOFT_SSO_ENABLE_LOGS", True, "E019")
+    enable_messages = flag("MICROSOFT_SSO_ENABLE_MESSAGES", True, "E020")
+    application_id = Setting[str | None](
+        "MICROSOFT_SSO_APPLICATION_ID",
+        None,
+        "E021",
+        shapes.str_or_none,
+        'Write the Application (client) ID as a string: "11111111-2222-3333-4444-555555555555".',
     )
-    show_failed_login_message = _Setting[bool]("MICROSOFT_SSO_SHOW_FAILED_LOGIN_MESSAGE")
-    logo_url = _Setting[str | None]("MICROSOFT_SSO_LOGO_URL")
-    text = _Setting[str]("MICROSOFT_SSO_TEXT")
-    max_picture_bytes = _Setting[int]("MICROSOFT_SSO_MAX_PICTURE_BYTES")
-    groups_map = _Setting[dict[str, Any]]("MICROSOFT_SSO_GROUPS_MAP")
-    roles_map = _Setting[dict[str, Any]]("MICROSOFT_SSO_ROLES_MAP")
-    groups_max_pages = _Setting[int]("MICROSOFT_SSO_GROUPS_MAX_PAGES")
-    mapping_tenants = _Setting[list[str]]("MICROSOFT_SSO_MAPPING_TENANTS")
-    admin_route = _Setting[str]("SSO_ADMIN_ROUTE")
-    show_form_on_admin_page = _Setting[bool]("SSO_SHOW_FORM_ON_ADMIN_PAGE")
+    client_secret = Setting[str | None](
+        "MICROSOFT_SSO_CLIENT_SECRET",
+        None,
+        "E022",
+        shapes.str_or_none,
+        'Write the client secret\'s Value as a string, e.g. os.environ["…"].',
+    )
+    authority_setting = Setting[Any]("MICROSOFT_SSO_AUTHORITY", None)
+    cloud = Setting[Any]("MICROSOFT_SSO_CLOUD", "global")
+    certificate = Setting[dict[str, Any] | None]("MICROSOFT_SSO_CERTIFICATE", None)
+    scopes = Setting[list[str]](
+        "MICROSOFT_SSO_SCOPES",
+        ["User.ReadBasic.All"],
+        "E023",
+        shapes.list_of(shapes.scope),
+        'Write a list of scopes: ["User.ReadBasic.All"].',
+    )
+    timeout_minutes = Setting[int](
+        "MICROSOFT_SSO_TIMEOUT",
+        10,
+        "E024",
+        shapes.positive,
+        "Write the minutes a sign-in may take: 10.",
+    )
+    graph_timeout = Setting[float](
+        "MICROSOFT_SSO_GRAPH_TIMEOUT",
+        10,
+        "E025",
+        shapes.positive,
+        "Write the seconds a request to Microsoft may take: 10.",
+    )
+    callback_domain = Setting[str | None](
+        "MICROSOFT_SSO_CALLBACK_DOMAIN",
+        None,
+        "E026",
+        shapes.host,
+        'Write the host name, "app.contoso.com", or the origin, "https://app.contoso.com": '
+        "no path.",
+    )
+    require_secure_callback = flag("MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK", False, "E027")
+    cache_name = Setting[str](
+        "MICROSOFT_SSO_CACHE_NAME",
+        "default",
+        "E028",
+        shapes.text,
+        'Write the name of a cache in CACHES: "default".',
+    )
+    allowable_domains = Setting[list[str]](
+        "MICROSOFT_SSO_ALLOWABLE_DOMAINS",
+        [],
+        "E029",
+        shapes.list_of(shapes.domain),
+        'Write a list: ["contoso.com", "*.contoso.com"], or ["*"] for any domain; '
+        "no spaces, no @.",
+    )
+    allowed_tenants = Setting[list[str] | None](
+        "MICROSOFT_SSO_ALLOWED_TENANTS",
+        None,
+        "E030",
+        shapes.list_of(shapes.tenant, allow_none=True),
+        'Write a list of tenant ids (the GUIDs Entra shows, not domains), or ["*"] for any tenant.',
+    )
+    auto_create_users = flag("MICROSOFT_SSO_AUTO_CREATE_USERS", True, "E031")
+    unique_email = flag("MICROSOFT_SSO_UNIQUE_EMAIL", False, "E032")
+    staff_list = Setting[list[str]](
+        "MICROSOFT_SSO_STAFF_LIST",
+        [],
+        "E033",
+        shapes.list_of(shapes.address),
+        'Write a list of addresses: ["ada@contoso.com"].',
+    )
+    superuser_list = Setting[list[str]](
+        "MICROSOFT_SSO_SUPERUSER_LIST",
+        [],
+        "E034",
+        shapes.list_of(shapes.address),
+        'Write a list of addresses: ["ada@contoso.com"].',
+    )
+    auto_create_first_superuser = flag("MICROSOFT_SSO_AUTO_CREATE_FIRST_SUPERUSER", False, "E035")
+    always_update_user_data = flag("MICROSOFT_SSO_ALWAYS_UPDATE_USER_DATA", False, "E036")
+    save_basic_microsoft_info = flag("MICROSOFT_SSO_SAVE_BASIC_MICROSOFT_INFO", True, "E037")
+    save_access_token = flag("MICROSOFT_SSO_SAVE_ACCESS_TOKEN", False, "E038")
+    session_follows_token = flag("MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN", False, "E039")
+    session_check_minutes = Setting[float](
+        "MICROSOFT_SSO_SESSION_CHECK_MINUTES",
+        15,
+        "E040",
+        shapes.positive,
+        "Write the minutes between two checks of a session: 15.",
+    )
+    session_cookie_age = Setting[int](
+        "MICROSOFT_SSO_SESSION_COOKIE_AGE",
+        3600,
+        "E041",
+        shapes.whole(0),
+        "Write the seconds a session lasts: 3600 (0: until the browser closes).",
+    )
+    next_url = Setting[str]("MICROSOFT_SSO_NEXT_URL", "admin:index")
+    login_failed_url = Setting[str]("MICROSOFT_SSO_LOGIN_FAILED_URL", "admin:login")
+    logout_redirect_path = Setting[str]("MICROSOFT_SSO_LOGOUT_REDIRECT_PATH", "admin:index")
+    slo_enabled = flag(
+        "MICROSOFT_SSO_SLO_ENABLED", False, "E042", legacy_name="MICROSOFT_SLO_ENABLED"
+    )
+    authentication_backend = named_object("MICROSOFT_SSO_AUTHENTICATION_BACKEND", None)
+    adapter = named_object(
+        "MICROSOFT_SSO_ADAPTER", "django_microsoft_sso.adapter.MicrosoftSSOAdapter"
+    )
+    pre_validate_callback = named_object(
+        "MICROSOFT_SSO_PRE_VALIDATE_CALLBACK",
+        "django_microsoft_sso.hooks.pre_validate_user",
+        hook=True,
+    )
+    pre_create_callback = named_object(
+        "MICROSOFT_SSO_PRE_CREATE_CALLBACK",
+        "django_microsoft_sso.hooks.pre_create_user",
+        hook=True,
+    )
+    pre_create_user_return_full_args = flag(
+        "MICROSOFT_SSO_PRE_CREATE_USER_RETURN_FULL_ARGS", False, "E043"
+    )
+    pre_login_callback = named_object(
+        "MICROSOFT_SSO_PRE_LOGIN_CALLBACK", "django_microsoft_sso.hooks.pre_login_user", hook=True
+    )
+    show_failed_login_message = flag("MICROSOFT_SSO_SHOW_FAILED_LOGIN_MESSAGE", False, "E044")
+    admin_enabled_setting = Setting[bool | None](
+        "MICROSOFT_SSO_ADMIN_ENABLED",
+        None,
+        "E045",
+        shapes.bool_or_none,
+        "Write True, False, or None to follow MICROSOFT_SSO_ENABLED.",
+    )
+    pages_enabled_setting = Setting[bool | None](
+        "MICROSOFT_SSO_PAGES_ENABLED",
+        None,
+        "E046",
+        shapes.bool_or_none,
+        "Write True, False, or None to follow MICROSOFT_SSO_ENABLED.",
+    )
+    logo_url = Setting[str | None](
+        "MICROSOFT_SSO_LOGO_URL",
+        None,
+        "E047",
+        shapes.str_or_none,
+        'Write a URL or a static path: "img/logo.svg", or None for the shipped logo.',
+    )
+    text = Setting[str](
+        "MICROSOFT_SSO_TEXT",
+        "Sign in with Microsoft",
+        "E048",
+        shapes.text,
+        'Write the button\'s text: "Sign in with Microsoft".',
+    )
+    max_picture_bytes = Setting[int](
+        "MICROSOFT_SSO_MAX_PICTURE_BYTES",
+        100 * 1024,
+        "E049",
+        shapes.whole(0),
+        "Write a size in bytes: 102400.",
+    )
+    http_transport = named_object(
+        "MICROSOFT_SSO_HTTP_TRANSPORT",
+        None,
+        check_id="E054",
+        problem=shapes.transport,
+        hint="Point it at a function that returns an httpx transport, or remove it.",
+    )
+    groups_map = Setting[dict[str, Any]]("MICROSOFT_SSO_GROUPS_MAP", {})
+    roles_map = Setting[dict[str, Any]]("MICROSOFT_SSO_ROLES_MAP", {})
+    groups_max_pages = Setting[int](
+        "MICROSOFT_SSO_GROUPS_MAX_PAGES",
+        10,
+        "E050",
+        shapes.whole(1),
+        "Write how many pages of groups to read at most: 10.",
+    )
+    mapping_tenants = Setting[list[str]]("MICROSOFT_SSO_MAPPING_TENANTS", [])
+    admin_route = Setting[str](
+        "SSO_ADMIN_ROUTE",
+        "admin:index",
+        "E051",
+        shapes.admin_route,
+        'Write the URL name of your admin\'s index page: "admin:index".',
+    )
+    show_form_on_admin_page = flag("SSO_SHOW_FORM_ON_ADMIN_PAGE", True, "E052")
+    use_alternate_w003 = flag("SSO_USE_ALTERNATE_W003", False, "E053")
 
     @property
     def admin_enabled(self) -> bool:
         """``MICROSOFT_SSO_ADMIN_ENABLED``; unset (None) follows ``MICROSOFT_SSO_ENABLED``."""
-        setting = value("MICROSOFT_SSO_ADMIN_ENABLED", self.request)
+        setting = self.admin_enabled_setting
         return bool(self.enabled if setting is None else setting)
 
     @property
     def pages_enabled(self) -> bool:
         """``MICROSOFT_SSO_PAGES_ENABLED``; unset (None) follows ``MICROSOFT_SSO_ENABLED``."""
-        setting = value("MICROSOFT_SSO_PAGES_ENABLED", self.request)
+        setting = self.pages_enabled_setting
         return bool(self.enabled if setting is None else setting)
 
     @property
@@ -268,3 +402,17 @@ class Settings:
         """The authority URL; an msal ``AuthorityBuilder`` becomes its URL."""
         setting = self.authority_setting
         return None if setting is None else str(setting).rstrip("/")
+
+
+# Every setting by name, in the order declared; the rest is read from here.
+DECLARED: dict[str, Setting[Any]] = {
+    declared.name: declared
+    for declared in vars(Settings).values()
+    if isinstance(declared, Setting)
+}
+# Settings that 7.x had keep their 7.x default.
+DEFAULTS: dict[str, Any] = {name: declared.default for name, declared in DECLARED.items()}
+# Settings whose value is a dotted path or the object itself: never called with the request.
+NOT_REQUEST_CALLABLE = frozenset(
+    name for name, declared in DECLARED.items() if not declared.request_callable
+)

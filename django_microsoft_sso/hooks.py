@@ -20,11 +20,7 @@ from django_microsoft_sso import conf
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-HOOK_SETTINGS = (
-    "MICROSOFT_SSO_PRE_VALIDATE_CALLBACK",
-    "MICROSOFT_SSO_PRE_CREATE_CALLBACK",
-    "MICROSOFT_SSO_PRE_LOGIN_CALLBACK",
-)
+HOOK_SETTINGS = tuple(name for name, declared in conf.DECLARED.items() if declared.hook)
 
 
 def pre_validate_user(ms_user_info: dict[str, Any], request: HttpRequest) -> bool:

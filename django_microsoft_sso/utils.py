@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 
 async def adefine_sso_providers(request: HttpRequest) -> list[dict[str, Any]]:
     """``define_sso_providers`` for this request, from an async view."""
-    from django_microsoft_sso.templatetags.sso_tags import define_sso_providers
+    from django_microsoft_sso.providers import buttons_as_7x_dicts
 
-    return await sync_to_async(define_sso_providers)({"request": request})
+    return await sync_to_async(buttons_as_7x_dicts)({"request": request})
 
 
 async def adefine_show_form(request: HttpRequest) -> bool:

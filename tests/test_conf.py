@@ -265,3 +265,39 @@ def test_admin_and_pages_enabled_follow_enabled_when_unset(settings):
     settings.MICROSOFT_SSO_ENABLED = True
     settings.MICROSOFT_SSO_PAGES_ENABLED = False
     assert (conf.Settings().admin_enabled, conf.Settings().pages_enabled) == (True, False)
+
+
+# -- one declaration per setting ------------------------------------------------------------------
+
+
+def test_each_setting_is_declared_once_with_its_accessor():
+    accessors = [
+        attribute
+        for attribute, declared in vars(conf.Settings).items()
+        if isinstance(declared, conf.Setting)
+    ]
+
+    assert len(accessors) == len(conf.DECLARED) == len(conf.DEFAULTS)
+    for attribute in accessors:
+        declared = getattr(conf.Settings, attribute)
+        assert conf.DECLARED[declared.name] is declared
+
+
+@pytest.mark.parametrize("name", sorted(SEVEN_X_DEFAULTS.keys() | NEW_DEFAULTS.keys()))
+def test_accessor_reads_the_default_when_unset(settings, name):
+    if hasattr(settings, name):
+        delattr(settings, name)
+    attribute = next(
+        attribute
+        for attribute, declared in vars(conf.Settings).items()
+        if isinstance(declared, conf.Setting) and declared.name == name
+    )
+
+    assert getattr(conf.Settings(), attribute) == conf.DEFAULTS[name]
+
+
+def test_a_shape_without_its_check_id_or_hint_is_refused():
+    with pytest.raises(TypeError, match="MICROSOFT_SSO_X: a shape needs"):
+        conf.Setting("MICROSOFT_SSO_X", 1, "E999", problem=None)
+    with pytest.raises(TypeError, match="MICROSOFT_SSO_X: a shape needs"):
+        conf.Setting("MICROSOFT_SSO_X", 1, "E999", lambda value: None)

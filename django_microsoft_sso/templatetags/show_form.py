@@ -1,7 +1,7 @@
 """7.x's ``{% load show_form %}``: ``{% define_show_form as show_form %}``.
 
 A library only when no other installed app ships one named ``show_form`` (see
-``_shared_library``); the function can always be imported.
+``providers``); the function can always be imported.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from django import template
 from django.http import HttpRequest
 
-from django_microsoft_sso.templatetags._shared_library import library_unless_shipped_elsewhere
+from django_microsoft_sso import providers
 
 
 def define_show_form(context: Any) -> bool:
@@ -35,7 +35,7 @@ def _library() -> template.Library:
 def __getattr__(name: str) -> Any:
     # Django asks for ``register`` when it collects the libraries, after the apps are loaded.
     if name == "register":
-        library = library_unless_shipped_elsewhere("show_form", _library())
+        library = providers.library_unless_shipped_elsewhere("show_form", _library())
         if library is not None:
             return library
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

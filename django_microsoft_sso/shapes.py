@@ -1,0 +1,144 @@
+"""What a setting's value must look like: each function names what is wrong with a value, or None.
+
+A value of the wrong type fails quietly at the first sign-in, or in a way nobody meant (a string
+where a list belongs is read letter by letter). ``conf.Settings`` gives each setting its shape;
+``checks.check_setting_shapes`` reports it. The value itself never appears in what these return:
+it may be a secret.
+
+Package modules are imported inside the functions: ``conf`` declares the settings with these, and
+the modules named here read ``conf``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.functional import Promise
+
+Problem = Callable[[Any], str | None]
+
+BOOL_HINT = 'Write True or False (a string such as "False" counts as true).'
+
+
+def _kind(value: Any) -> str:
+    return type(value).__name__
+
+
+def boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"is a {_kind(value)}, not True or False"
+
+
+def bool_or_none(value: Any) -> str | None:
+    return None if value is None else boolean(value)
+
+
+def str_or_none(value: Any) -> str | None:
+    return None if value is None or isinstance(value, str) else f"is a {_kind(value)}, not a str"
+
+
+def text(value: Any) -> str | None:
+    return None if isinstance(value, str | Promise) else f"is a {_kind(value)}, not a str"
+
+
+def positive(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"is a {_kind(value)}, not a number"
+    return None if value > 0 else f"is {value}, not more than 0"
+
+
+def whole(minimum: int) -> Problem:
+    def problem(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"is a {_kind(value)}, not a whole number"
+        return None if value >= minimum else f"is {value}, less than {minimum}"
+
+    return problem
+
+
+def list_of(entry_problem: Problem, allow_none: bool = False) -> Problem:
+    def problem(value: Any) -> str | None:
+        if value is None and allow_none:
+            return None
+        if not isinstance(value, list | tuple):
+            return f"is a {_kind(value)}, not a list"
+        wrong = [entry for entry in value if entry_problem(entry)]
+        if wrong:
+            return f"has the entry {wrong[0]!r}, which {entry_problem(wrong[0])}"
+        return None
+
+    return problem
+
+
+def scope(entry: Any) -> str | None:
+    if not isinstance(entry, str) or not entry or any(char.isspace() for char in entry):
+        return "is not one scope (a non-empty string without spaces)"
+    return None
+
+
+def domain(entry: Any) -> str | None:
+    from django_microsoft_sso.domains import domain_pattern
+
+    if domain_pattern(entry) is None:
+        return 'is neither "*", a domain, nor "*." and a domain, and matches no one'
+    return None
+
+
+def tenant(entry: Any) -> str | None:
+    from django_microsoft_sso.tenants import allowed_tenant_error
+
+    return allowed_tenant_error(entry)
+
+
+def address(entry: Any) -> str | None:
+    if (
+        not isinstance(entry, str)
+        or entry.count("@") != 1
+        or any(char.isspace() for char in entry)
+    ):
+        return "is not an e-mail address or user principal name, and matches no one"
+    return None
+
+
+def host(value: Any) -> str | None:
+    from django_microsoft_sso.conf import parse_callback_domain
+
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        return f"is a {_kind(value)}, not a str"
+    try:
+        parse_callback_domain(value)
+    except ValueError:
+        return "is neither a host name (with a port at most) nor an origin such as https://<host>"
+    return None
+
+
+def admin_route(value: Any) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    from django_microsoft_sso.conf import DEFAULTS
+
+    if not isinstance(value, str):
+        return f"is a {_kind(value)}, not a URL name"
+    if value == DEFAULTS["SSO_ADMIN_ROUTE"]:
+        return None  # the default, also for projects without the admin
+    try:
+        reverse(value)
+    except NoReverseMatch:
+        return "does not reverse to a URL"
+    return None
+
+
+def transport(value: Any) -> str | None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from django_microsoft_sso import hooks
+
+    if value is None:
+        return None
+    try:
+        hooks.load("MICROSOFT_SSO_HTTP_TRANSPORT")
+    except ImproperlyConfigured as error:
+        return f"does not load ({error})"
+    return None
