@@ -25,11 +25,6 @@ def refusing_proxy() -> httpx.BaseTransport:
     return httpx.MockTransport(refuse)
 
 
-@pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
-
-
 def test_a_new_transport_carries_the_very_next_request(client, microsoft, alice, settings):
     microsoft.login(client, alice)  # the pooled client is built, with the default transport
     client.logout()

@@ -10,7 +10,6 @@ import time
 
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
-from django.contrib.messages import get_messages
 from django.contrib.sessions.models import Session
 from django.core.cache import cache, caches
 from django.core.management import call_command
@@ -19,6 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import cross_site
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +32,6 @@ NEEDS_HTTPS = (
 TRUSTED_PROXY = ("HTTP_X_FORWARDED_PROTO", "https")
 # What Django sees behind a proxy that ends TLS: plain http, the browser's host, the proxy's header.
 PROXIED = {"HTTP_HOST": "app.example.com", "HTTP_X_FORWARDED_PROTO": "https"}
-
-
-def messages_of(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def pending_cookies(browser):
@@ -52,11 +48,6 @@ def form_post(settings):
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import httpx
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
@@ -15,6 +14,7 @@ from django_microsoft_sso.testing import (
     OTHER_TENANT_ID,
     PERSONAL_ACCOUNTS_TENANT_ID,
 )
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +29,6 @@ def fresh_mapping_rows():
     forget_database_rows()
     yield
     forget_database_rows()
-
-
-def messages_of(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def user_named(upn):

@@ -35,11 +35,6 @@ urlpatterns = [path("token/", token_view), *project_urlpatterns]
 
 
 @pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com", given_name="Alice")
-
-
-@pytest.fixture
 def tokens_on(settings):
     settings.ROOT_URLCONF = "tests.test_sessions"
     settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True

@@ -44,11 +44,6 @@ def received():
         signal.disconnect(receivers[name])
 
 
-@pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com", given_name="Alice")
-
-
 def test_first_sign_in_sends_created_then_a_second_sends_updated(
     client, microsoft, alice, received, django_user_model, django_capture_on_commit_callbacks
 ):

@@ -16,7 +16,8 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.utils.module_loading import import_string
 
 from django_microsoft_sso.flow import ACCESS_TOKEN_SESSION_KEY, PENDING_SESSION_KEY
-from tests.security.conftest import LOGOUT, NOT_COMPLETED, messages_of, query_of, start
+from tests.helpers import messages_of, query_of, start
+from tests.security.conftest import LOGOUT, NOT_COMPLETED
 
 pytestmark = pytest.mark.django_db
 
