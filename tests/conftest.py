@@ -1,6 +1,7 @@
 import secrets
 
 import pytest
+from django.core.cache import cache
 from loguru import logger
 
 from django_microsoft_sso.testing import FakeMicrosoft
@@ -32,6 +33,15 @@ def microsoft_with_a_real_looking_secret(settings):
 def alice(microsoft):
     """A person of contoso.com, whom the test settings let sign in."""
     return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com", given_name="Alice")
+
+
+@pytest.fixture
+def form_post(settings):
+    """Microsoft POSTs its answer; the cache that holds pending sign-ins starts and ends empty."""
+    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import time
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -40,14 +40,6 @@ def pending_cookies(browser):
         for name, morsel in browser.cookies.items()
         if name.startswith(PENDING_COOKIE) and morsel.value
     }
-
-
-@pytest.fixture
-def form_post(settings):
-    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -296,14 +296,6 @@ def test_timeout_is_counted_from_the_start(client, microsoft, alice, settings):
 # (tests/test_form_post.py covers the cookie, proxies, plain http and floods of starts)
 
 
-@pytest.fixture
-def form_post(settings):
-    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def test_form_post_asks_microsoft_to_post_the_answer(client, microsoft, alice, form_post):
     start = client.get(START, secure=True)
 
