@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.template import RequestContext, Template
 from django.template.loader import render_to_string
 
-from tests import compat7x_settings
+from tests.project import compat7x_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +145,7 @@ def reload_urls():
 
     from django.urls import clear_url_caches
 
-    from tests import urls
+    from tests.project import urls
 
     importlib.reload(urls)
     clear_url_caches()

@@ -1,6 +1,6 @@
 """Sign-in with a project's own user model: e-mail as the username and a ``job_title`` field.
 
-These run under ``tests.settings_custom_user`` only (``tox -e custom-user``, and the second run
+These run under ``tests.project.settings_custom_user`` only (``tox -e custom-user``, and the second run
 of ``scripts/test``); under the default settings the module is skipped.
 """
 
@@ -16,15 +16,15 @@ from django_microsoft_sso.models import MicrosoftSSOUser
 
 if django_settings.AUTH_USER_MODEL != "custom_user.User":
     pytest.skip(
-        "needs the custom user model: pytest --ds=tests.settings_custom_user",
+        "needs the custom user model: pytest --ds=tests.project.settings_custom_user",
         allow_module_level=True,
     )
 
 pytestmark = pytest.mark.django_db
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-HOOK = Path(__file__).resolve().parent / "custom_user" / "hooks.py"
-HOOK_PATH = "tests.custom_user.hooks.pre_login_user"
+HOOK = Path(__file__).resolve().parent / "project" / "custom_user" / "hooks.py"
+HOOK_PATH = "tests.project.custom_user.hooks.pre_login_user"
 
 
 @pytest.fixture

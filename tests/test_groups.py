@@ -256,7 +256,7 @@ def test_too_many_pages_refuses_rather_than_take_groups_away(client, microsoft, 
 def test_a_failing_sync_leaves_no_group_rows(client, microsoft, settings):
     """The groups are written in the sign-in's transaction: a later failure undoes them."""
     settings.MICROSOFT_SSO_GROUPS_MAP = {EDITORS_ID: ["Editors", "is_staff"]}
-    settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.hooks_for_tests.explode"
+    settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.project.hooks_for_tests.explode"
     alice = microsoft.add_user("alice@contoso.com", groups=[EDITORS_ID])
 
     response = microsoft.login(client, alice)

@@ -1,6 +1,7 @@
 """The project's hooks and backend: given as dotted paths or as the objects themselves.
 
-Hook functions live in tests/hooks_for_tests.py and note what they were given in ``calls``.
+Hook functions live in tests/project/hooks_for_tests.py and note what they were given in
+``calls``.
 """
 
 import httpx
@@ -13,8 +14,8 @@ from django.urls import reverse
 
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import DEFAULT_TENANT_ID
-from tests import hooks_for_tests
 from tests.helpers import assert_sent_back_to_login, messages_of, signed_in
+from tests.project import hooks_for_tests
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +29,9 @@ NOT_CONFIGURED = (
 
 
 def hook(name, given_as):
-    """The hook ``name`` of tests/hooks_for_tests.py, as a dotted path or as the function."""
+    """The hook ``name`` of tests/project/hooks_for_tests.py, as a dotted path or the function."""
     if given_as == "path":
-        return f"tests.hooks_for_tests.{name}"
+        return f"tests.project.hooks_for_tests.{name}"
     return getattr(hooks_for_tests, name)
 
 
@@ -248,14 +249,14 @@ def test_failed_hook_message_names_the_error_when_asked(client, microsoft, setti
     ],
 )
 def test_hook_path_that_does_not_import_is_reported_by_check(settings, setting):
-    setattr(settings, setting, "tests.hooks_for_tests.no_such_hook")
+    setattr(settings, setting, "tests.project.hooks_for_tests.no_such_hook")
 
     with pytest.raises(SystemCheckError) as raised:
         call_command("check")
 
     report = str(raised.value)
     assert "django_microsoft_sso.E004" in report
-    assert f"{setting} = 'tests.hooks_for_tests.no_such_hook' cannot be imported" in report
+    assert f"{setting} = 'tests.project.hooks_for_tests.no_such_hook' cannot be imported" in report
 
 
 @pytest.mark.parametrize(
@@ -269,7 +270,7 @@ def test_hook_path_that_does_not_import_is_reported_by_check(settings, setting):
 def test_hook_path_that_does_not_import_ends_a_sign_in_with_a_message(
     client, microsoft, settings, alice, setting
 ):
-    setattr(settings, setting, "tests.hooks_for_tests.no_such_hook")
+    setattr(settings, setting, "tests.project.hooks_for_tests.no_such_hook")
 
     assert_sent_back_to_login(microsoft.login(client, alice), NOT_CONFIGURED)
     assert not User.objects.exists()
@@ -314,7 +315,7 @@ def test_access_token_is_not_kept_by_default(client, microsoft, settings, alice)
 def test_authentication_backend_is_the_session_backend(
     client, microsoft, settings, alice, given_as
 ):
-    path = "tests.hooks_for_tests.MicrosoftBackend"
+    path = "tests.project.hooks_for_tests.MicrosoftBackend"
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", path]
     settings.MICROSOFT_SSO_AUTHENTICATION_BACKEND = (
         path if given_as == "path" else hooks_for_tests.MicrosoftBackend
@@ -330,19 +331,19 @@ def test_without_authentication_backend_the_first_configured_one_is_used(
     client, microsoft, settings, alice
 ):
     settings.AUTHENTICATION_BACKENDS = [
-        "tests.hooks_for_tests.MicrosoftBackend",
+        "tests.project.hooks_for_tests.MicrosoftBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]
 
     signed_in(microsoft.login(client, alice))
 
-    assert client.session[BACKEND_SESSION_KEY] == "tests.hooks_for_tests.MicrosoftBackend"
+    assert client.session[BACKEND_SESSION_KEY] == "tests.project.hooks_for_tests.MicrosoftBackend"
 
 
 def test_authentication_backend_that_does_not_import_ends_a_sign_in_with_a_message(
     client, microsoft, settings, alice
 ):
-    settings.MICROSOFT_SSO_AUTHENTICATION_BACKEND = "tests.hooks_for_tests.NoSuchBackend"
+    settings.MICROSOFT_SSO_AUTHENTICATION_BACKEND = "tests.project.hooks_for_tests.NoSuchBackend"
 
     assert_sent_back_to_login(microsoft.login(client, alice), NOT_CONFIGURED)
     assert not User.objects.exists()

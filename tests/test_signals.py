@@ -110,7 +110,7 @@ def test_a_rolled_back_sync_sends_no_created_only_failed(
     django_user_model,
     django_capture_on_commit_callbacks,
 ):
-    settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.hooks_for_tests.explode"
+    settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.project.hooks_for_tests.explode"
 
     with django_capture_on_commit_callbacks(execute=True):
         response = microsoft.login(client, alice)

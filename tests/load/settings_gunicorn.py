@@ -12,7 +12,7 @@ form_post state in Redis, sign-ins through the Microsoft emulator.
 import os
 
 from tests.load.settings_emulated import *  # noqa: F403
-from tests.settings_postgres import DATABASES as TEST_DATABASES
+from tests.project.settings_postgres import DATABASES as TEST_DATABASES
 
 DATABASES = {
     "default": {
