@@ -13,8 +13,6 @@ minutes in all. Runs with ``tox -e services`` (``tests.project.settings_postgres
 
 from __future__ import annotations
 
-import html
-import re
 import statistics
 import time
 import uuid
@@ -29,7 +27,7 @@ from django.db import connection
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import FakeMicrosoft
 from django_microsoft_sso.testing.emulator import EmulatorServer
-from tests.load.serving import gunicorn
+from tests.load.serving import answer_from_microsoft, gunicorn
 
 PEOPLE = 50
 SIGN_INS = 200
@@ -97,21 +95,9 @@ def sign_in(base, person):
     """One person signs in with a browser of their own; return the seconds it took."""
     began = time.monotonic()
     with httpx.Client(timeout=REQUEST_TIMEOUT) as browser:
-        started = browser.get(f"{base}/microsoft_sso/login/", params={"next": "/private/"})
-        assert started.status_code == 302, started.text[:500]
-        authorize_url = started.headers["Location"]
-        picker = browser.get(authorize_url)
-        assert picker.status_code == 200
-        assert f'value="{person.object_id}"' in picker.text
-        answer = browser.post(authorize_url, data={"person": person.object_id})
-        assert answer.status_code == 200, answer.text[:500]
-        action = html.unescape(re.search(r'action="([^"]+)"', answer.text).group(1))
-        fields = {
-            name: html.unescape(value)
-            for name, value in re.findall(r'name="(\w+)" value="([^"]*)"', answer.text)
-        }
-        assert action == f"{base}/microsoft_sso/callback/"
-        landed = browser.post(action, data=fields)
+        callback = answer_from_microsoft(browser, base, person, "/private/")
+        assert (callback.method, str(callback.url)) == ("POST", f"{base}/microsoft_sso/callback/")
+        landed = browser.send(callback)
         assert (landed.status_code, landed.headers.get("Location")) == (302, "/private/"), (
             landed.status_code,
             landed.text[:500],
