@@ -17,6 +17,11 @@ With pytest-django the ``microsoft`` and ``microsoft_user`` fixtures give you on
 ``pytest_plugin``); with Django's ``TestCase``, ``FakeMicrosoftMixin`` or ``fake_microsoft()``.
 
 Install with ``pip install django-microsoft-sso[testing]`` (it brings respx).
+
+Its parts: ``directory`` (people, groups, tenants), ``signin`` (the browser at the authorize
+step), ``signing`` (discovery, keys, id_tokens), ``tokens`` (the token endpoint), ``graph``,
+``faults`` (injected failures, the record of calls), ``wire`` (error shapes); ``fake`` puts them
+together as ``FakeMicrosoft``, and ``emulator`` serves one over HTTP.
 """
 
 from django_microsoft_sso.testing.directory import (

@@ -38,6 +38,10 @@ class AuthorizationAnswer:
 
 @dataclass
 class Grant:
+    """An authorization code issued at the authorize step: whose, for what, and the id_token
+    its redemption gives (``claims``, ``header``, ``signing_key`` and ``id_token`` as the test
+    changed it)."""
+
     user: MicrosoftUser
     client_id: str
     redirect_uri: str
