@@ -1,4 +1,5 @@
-"""django-google-sso 10.x installed beside this package (tox -e google-sso, tests.project.settings_google_sso).
+"""django-google-sso 10.x installed beside this package (tox -e google-sso, with
+tests.project.settings_google_sso).
 
 That package renders the admin login page with its own template, which draws one button per
 installed provider app through the sibling contract (``conf`` attributes, the start URL's name,

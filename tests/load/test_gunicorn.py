@@ -8,7 +8,8 @@ posts Microsoft's answer to the callback, and the private page it lands on.
 
 Each person's four sign-ins come one after another in the queue, so that their first sign-ins
 run at the same time in different processes. Bounded: 200 sign-ins, 30 s per request, four
-minutes in all. Runs with ``tox -e services`` (``tests.project.settings_postgres``); skipped elsewhere.
+minutes in all. Runs with ``tox -e services`` (``tests.project.settings_postgres``); skipped
+elsewhere.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The test settings with a custom user model (e-mail as the username, a ``job_title`` field).
 
-Run with ``pytest --ds=tests.project.settings_custom_user tests/test_custom_user.py`` (``tox -e custom-user``).
+Run with ``pytest --ds=tests.project.settings_custom_user tests/test_custom_user.py``
+(``tox -e custom-user``).
 """
 
 from tests.project.settings import *  # noqa: F403
