@@ -33,11 +33,24 @@ from django_microsoft_sso.testing.directory import (
     TINY_PNG,
     MicrosoftUser,
 )
+from django_microsoft_sso.testing.directory import GRAPH_HOST as GRAPH_HOST
+from django_microsoft_sso.testing.directory import LOGIN_HOST as LOGIN_HOST
+from django_microsoft_sso.testing.directory import MULTI_TENANT as MULTI_TENANT
+from django_microsoft_sso.testing.directory import (
+    PERSONAL_OBJECT_ID_PREFIX as PERSONAL_OBJECT_ID_PREFIX,
+)
+from django_microsoft_sso.testing.directory import new_object_id as new_object_id
 from django_microsoft_sso.testing.fake import FakeMicrosoft, FakeMicrosoftMixin, fake_microsoft
+from django_microsoft_sso.testing.faults import Outcome as Outcome
+from django_microsoft_sso.testing.graph import PHOTO_SIZES as PHOTO_SIZES
+from django_microsoft_sso.testing.signin import CODE_LIFETIME as CODE_LIFETIME
 from django_microsoft_sso.testing.signin import AuthorizationAnswer
 from django_microsoft_sso.testing.signing import default_signing_key, key_id
+from django_microsoft_sso.testing.tokens import JWT_BEARER as JWT_BEARER
 from django_microsoft_sso.testing.wire import FakeMicrosoftError
 
+# The names imported ``as`` themselves were importable from here before the fake was split into
+# modules, and stay so; they are not part of the documented API.
 __all__ = [
     "DEFAULT_CLIENT_ID",
     "DEFAULT_CLIENT_SECRET",
