@@ -36,8 +36,22 @@ WHEEL_MUST_HAVE = [
         for lang in ("pt_BR", "es", "fr", "de")
         for ext in ("po", "mo")
     ),
-    "testing/__init__.py",
-    "testing/pytest_plugin.py",
+    *(
+        f"testing/{module}.py"
+        for module in (
+            "__init__",
+            "directory",
+            "emulator",
+            "fake",
+            "faults",
+            "graph",
+            "pytest_plugin",
+            "signin",
+            "signing",
+            "tokens",
+            "wire",
+        )
+    ),
 ]
 # Rebuilding (pyproject.toml names README.md and LICENSE), testing (tests, tox.ini, scripts) and
 # building the docs from the sdist.

@@ -1,4 +1,7 @@
+import secrets
+
 import pytest
+from django.core.cache import cache
 from loguru import logger
 
 from django_microsoft_sso.testing import FakeMicrosoft
@@ -13,6 +16,32 @@ def logs():
     handler = logger.add(lines.append, level="DEBUG", format="{level} {message}")
     yield lines
     logger.remove(handler)
+
+
+@pytest.fixture
+def microsoft_with_a_real_looking_secret(settings):
+    """The fake Microsoft with a client secret shaped like a real one, so that a leak of any part
+    of it would show; a module that tests leaks makes it its ``microsoft``."""
+    fake = FakeMicrosoft(client_secret="Q7w8Q~" + secrets.token_urlsafe(30))
+    settings.MICROSOFT_SSO_APPLICATION_ID = fake.client_id
+    settings.MICROSOFT_SSO_CLIENT_SECRET = fake.client_secret
+    with fake:
+        yield fake
+
+
+@pytest.fixture
+def alice(microsoft):
+    """A person of contoso.com, whom the test settings let sign in."""
+    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com", given_name="Alice")
+
+
+@pytest.fixture
+def form_post(settings):
+    """Microsoft POSTs its answer; the cache that holds pending sign-ins starts and ends empty."""
+    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def example_environment(database: Path, **extra: str) -> dict[str, str]:
 @contextmanager
 def serve_example(
     directory: Path,
-    settings: str = "tests.settings_example",
+    settings: str = "tests.project.settings_example",
     migrate: bool = True,
     **environment: str,
 ) -> Iterator[ServedExample]:

@@ -8,9 +8,10 @@ from django.contrib.auth import get_user_model
 
 from django_microsoft_sso.adapter import MicrosoftSSOAdapter, get_adapter
 from django_microsoft_sso.models import MicrosoftSSOUser
-from tests import hooks_for_tests
+from tests.helpers import assert_sent_back_to_login, signed_in
+from tests.project import hooks_for_tests
 from tests.test_checks import reported
-from tests.test_hooks import NOT_ALLOWED, assert_refused, calls_of, signed_in
+from tests.test_hooks import NOT_ALLOWED, calls_of
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +19,9 @@ User = get_user_model()
 
 
 @pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user(
-        "alice@contoso.com", mail="alice@contoso.com", given_name="Alice", job_title="Engineer"
-    )
+def alice(alice):
+    alice.job_title = "Engineer"
+    return alice
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +32,7 @@ def hook_calls():
 
 
 def adapter(name):
-    return f"tests.hooks_for_tests.{name}"
+    return f"tests.project.hooks_for_tests.{name}"
 
 
 def test_the_default_adapter_is_the_package_s_own():
@@ -56,13 +56,13 @@ def test_may_sign_in_judges_returning_people_too(client, microsoft, settings, al
     client.logout()
 
     # A returning person's profile is read only when someone judges it: here, the adapter.
-    assert_refused(microsoft.login(client, alice), NOT_ALLOWED)
+    assert_sent_back_to_login(microsoft.login(client, alice), NOT_ALLOWED)
 
 
 def test_pre_login_runs_in_the_sign_in_s_transaction(client, microsoft, settings, alice):
     settings.MICROSOFT_SSO_ADAPTER = adapter("SuspendingAdapter")
 
-    assert_refused(microsoft.login(client, alice), "Your access is suspended.")
+    assert_sent_back_to_login(microsoft.login(client, alice), "Your access is suspended.")
 
     [user_pk] = calls_of("adapter_pre_login")
     assert user_pk is not None
@@ -95,5 +95,5 @@ def test_adapter_that_does_not_import_ends_a_sign_in_with_a_message(
 
     settings.MICROSOFT_SSO_ADAPTER = adapter("NoSuchAdapter")
 
-    assert_refused(microsoft.login(client, alice), NOT_CONFIGURED)
+    assert_sent_back_to_login(microsoft.login(client, alice), NOT_CONFIGURED)
     assert not User.objects.exists()

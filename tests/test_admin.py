@@ -153,7 +153,7 @@ def test_staff_with_view_permission_sees_but_cannot_change(client):
     assert client.post(f"{CHANGELIST}{link.pk}/delete/", {"post": "yes"}).status_code == 403
 
 
-# -- the inline, on a user admin set up as the docs say (tests/inline_admin.py) -----------------
+# -- the inline, on a user admin set up as the docs say (tests/project/inline_admin.py) ---------
 
 
 def test_inline_shows_the_identity_on_the_user_page(admin_client):

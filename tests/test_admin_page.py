@@ -13,7 +13,7 @@ from django_microsoft_sso.helpers import is_admin_path, is_page_path
 pytestmark = pytest.mark.django_db
 
 BUTTON = re.compile(r'<a class="sso-login__button sso-login__button--(\w+)[^"]*" href="([^"]*)"')
-SIBLING_PACKAGES = Path(__file__).parent / "sibling_packages"
+SIBLING_PACKAGES = Path(__file__).parent / "project" / "sibling_packages"
 
 
 def text(response):
@@ -194,7 +194,7 @@ def test_project_override_of_the_admin_login_keeps_the_button(client, settings):
     settings.TEMPLATES = [
         {
             **settings.TEMPLATES[0],
-            "DIRS": [Path(__file__).parent / "project_templates"],
+            "DIRS": [Path(__file__).parent / "project" / "project_templates"],
         }
     ]
 
@@ -236,11 +236,11 @@ def test_stylesheet_has_dark_mode_and_logo_is_shipped():
 def acme(settings, monkeypatch):
     """The fake provider app ``django_acme_sso`` importable, its URLs included; not yet installed.
 
-    ``monkeypatch`` takes ``tests/sibling_packages`` off ``sys.path`` again after the test, and
+    ``monkeypatch`` takes ``tests/project/sibling_packages`` off ``sys.path`` again after the test, and
     the ``settings`` fixture puts ``INSTALLED_APPS`` and ``ROOT_URLCONF`` back.
     """
     monkeypatch.syspath_prepend(str(SIBLING_PACKAGES))
-    settings.ROOT_URLCONF = "tests.urls_with_sibling"
+    settings.ROOT_URLCONF = "tests.project.urls_with_sibling"
     return settings
 
 
@@ -321,7 +321,7 @@ def test_sibling_alone_still_gets_our_layout(client, acme):
 
 def test_sibling_without_its_urls_shows_no_button(client, acme):
     install_acme(acme, before_us=True)
-    acme.ROOT_URLCONF = "tests.urls"
+    acme.ROOT_URLCONF = "tests.project.urls"
 
     response = client.get("/admin/login/")
 

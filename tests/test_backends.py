@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
 from django.contrib.auth.signals import user_login_failed
 
-from tests.test_hooks import NOT_ALLOWED, assert_refused, signed_in
+from tests.helpers import assert_sent_back_to_login, signed_in
+from tests.test_hooks import NOT_ALLOWED
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +22,9 @@ CONFIGURATIONS = {"listed": [MODEL, OURS], "listed alone": [OURS], "not listed":
 
 
 @pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com", job_title="Engineer")
+def alice(alice):
+    alice.job_title = "Engineer"
+    return alice
 
 
 @pytest.fixture
@@ -59,7 +61,7 @@ def test_a_refusal_keeps_its_message_and_tells_django_without_a_token(
     settings.AUTHENTICATION_BACKENDS = CONFIGURATIONS[configuration]
     settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["fabrikam.com"]
 
-    assert_refused(microsoft.login(client, alice), NOT_IN_DOMAIN)
+    assert_sent_back_to_login(microsoft.login(client, alice), NOT_IN_DOMAIN)
 
     [credentials] = failed_logins
     assert credentials["microsoft_identity"].object_id == alice.object_id
@@ -73,9 +75,9 @@ def test_a_refusal_keeps_its_message_and_tells_django_without_a_token(
 def test_a_project_backend_listed_first_may_refuse_a_microsoft_sign_in(
     client, microsoft, settings, alice, failed_logins
 ):
-    settings.AUTHENTICATION_BACKENDS = ["tests.hooks_for_tests.NoMicrosoftBackend", OURS]
+    settings.AUTHENTICATION_BACKENDS = ["tests.project.hooks_for_tests.NoMicrosoftBackend", OURS]
 
-    assert_refused(microsoft.login(client, alice), NOT_ALLOWED)
+    assert_sent_back_to_login(microsoft.login(client, alice), NOT_ALLOWED)
 
     assert len(failed_logins) == 1
     assert not User.objects.exists()
@@ -84,7 +86,7 @@ def test_a_project_backend_listed_first_may_refuse_a_microsoft_sign_in(
 def test_the_configured_backend_is_recorded_even_when_ours_is_listed(
     client, microsoft, settings, alice
 ):
-    project_backend = "tests.hooks_for_tests.MicrosoftBackend"
+    project_backend = "tests.project.hooks_for_tests.MicrosoftBackend"
     settings.AUTHENTICATION_BACKENDS = [OURS, project_backend]
     settings.MICROSOFT_SSO_AUTHENTICATION_BACKEND = project_backend
 

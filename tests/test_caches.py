@@ -25,11 +25,6 @@ def refusing_proxy() -> httpx.BaseTransport:
     return httpx.MockTransport(refuse)
 
 
-@pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
-
-
 def test_a_new_transport_carries_the_very_next_request(client, microsoft, alice, settings):
     microsoft.login(client, alice)  # the pooled client is built, with the default transport
     client.logout()
@@ -58,7 +53,7 @@ def test_a_setting_read_at_each_request_keeps_the_msal_application(microsoft, se
     app = msal_client.msal_app(Settings())
 
     settings.MICROSOFT_SSO_ALWAYS_UPDATE_USER_DATA = True
-    settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.hooks_for_tests.record_login"
+    settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.project.hooks_for_tests.record_login"
 
     assert msal_client.msal_app(Settings()) is app
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy
 from msal.authority import AZURE_PUBLIC, AuthorityBuilder
 
 from django_microsoft_sso import checks, conf
-from tests.hooks_for_tests import MicrosoftBackend
+from tests.project.hooks_for_tests import MicrosoftBackend
 
-BACKEND_PATH = "tests.hooks_for_tests.MicrosoftBackend"
+BACKEND_PATH = "tests.project.hooks_for_tests.MicrosoftBackend"
 HOOK_SETTINGS = [
     "MICROSOFT_SSO_PRE_VALIDATE_CALLBACK",
     "MICROSOFT_SSO_PRE_CREATE_CALLBACK",
@@ -104,9 +104,9 @@ def test_e003_absent_for_an_https_authority(settings, authority):
 @pytest.mark.parametrize(
     "value",
     [
-        "tests.hooks_for_tests.no_such_hook",
+        "tests.project.hooks_for_tests.no_such_hook",
         "no_such_module.hook",
-        "tests.hooks_for_tests.NOT_CALLABLE",
+        "tests.project.hooks_for_tests.NOT_CALLABLE",
         42,
     ],
 )
@@ -116,7 +116,7 @@ def test_e004_hook_does_not_import_or_is_not_callable(settings, setting, value):
 
 
 @pytest.mark.parametrize("setting", HOOK_SETTINGS)
-@pytest.mark.parametrize("value", ["tests.hooks_for_tests.explode", lambda *args: None])
+@pytest.mark.parametrize("value", ["tests.project.hooks_for_tests.explode", lambda *args: None])
 def test_e004_absent_for_a_hook_that_imports(settings, setting, value):
     setattr(settings, setting, value)
     assert "E004" not in reported()
@@ -126,7 +126,7 @@ def test_e004_absent_for_a_hook_that_imports(settings, setting, value):
 
 
 @pytest.mark.parametrize(
-    "value", ["tests.hooks_for_tests.NoSuchBackend", "no_such_module.Backend", 42]
+    "value", ["tests.project.hooks_for_tests.NoSuchBackend", "no_such_module.Backend", 42]
 )
 def test_e005_authentication_backend_does_not_import(settings, value):
     settings.MICROSOFT_SSO_AUTHENTICATION_BACKEND = value
@@ -425,7 +425,10 @@ def test_w004_absent_when_this_app_comes_first():
 
 def run_outside_pytest(*args):
     """Run ``python *args`` in a fresh process, where no test runner is active."""
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_emulator_in_production"}
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.project.settings_emulator_in_production",
+    }
     return subprocess.run(
         [sys.executable, *args], capture_output=True, text=True, env=environment, check=False
     )
@@ -459,7 +462,7 @@ def test_emulator_refuses_to_serve_a_project_in_production():
 
 COOKIE_ENGINES = [
     "django.contrib.sessions.backends.signed_cookies",
-    "tests.app.cookie_sessions",  # a project's subclass of it
+    "tests.project.app.cookie_sessions",  # a project's subclass of it
 ]
 SERVER_ENGINES = [
     "django.contrib.sessions.backends.db",
@@ -649,8 +652,8 @@ SHAPE_CASES = [
     (
         "E054",
         "MICROSOFT_SSO_HTTP_TRANSPORT",
-        ["no_such_module.transport", "tests.hooks_for_tests.NOT_CALLABLE", 42],
-        [None, "tests.hooks_for_tests.explode"],
+        ["no_such_module.transport", "tests.project.hooks_for_tests.NOT_CALLABLE", 42],
+        [None, "tests.project.hooks_for_tests.explode"],
     ),
 ]
 

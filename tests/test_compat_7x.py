@@ -8,19 +8,14 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.messages import get_messages
 from django.template import RequestContext, Template
 from django.template.loader import render_to_string
 
-from tests import compat7x_settings
+from tests.project import compat7x_settings
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-
-
-def messages_of(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 # -- pages.md: per-request settings chosen with is_admin_path ------------------------------------
@@ -150,7 +145,7 @@ def reload_urls():
 
     from django.urls import clear_url_caches
 
-    from tests import urls
+    from tests.project import urls
 
     importlib.reload(urls)
     clear_url_caches()

@@ -1,6 +1,6 @@
 """Sign-in with a project's own user model: e-mail as the username and a ``job_title`` field.
 
-These run under ``tests.settings_custom_user`` only (``tox -e custom-user``, and the second run
+These run under ``tests.project.settings_custom_user`` only (``tox -e custom-user``, and the second run
 of ``scripts/test``); under the default settings the module is skipped.
 """
 
@@ -16,15 +16,15 @@ from django_microsoft_sso.models import MicrosoftSSOUser
 
 if django_settings.AUTH_USER_MODEL != "custom_user.User":
     pytest.skip(
-        "needs the custom user model: pytest --ds=tests.settings_custom_user",
+        "needs the custom user model: pytest --ds=tests.project.settings_custom_user",
         allow_module_level=True,
     )
 
 pytestmark = pytest.mark.django_db
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-HOOK = Path(__file__).resolve().parent / "custom_user" / "hooks.py"
-HOOK_PATH = "tests.custom_user.hooks.pre_login_user"
+HOOK = Path(__file__).resolve().parent / "project" / "custom_user" / "hooks.py"
+HOOK_PATH = "tests.project.custom_user.hooks.pre_login_user"
 
 
 @pytest.fixture
@@ -71,14 +71,13 @@ def test_first_sign_in_links_existing_custom_user_whose_email_is_the_upn(client,
     assert client.get("/private/").content == b"private page of bob@contoso.com"
 
 
-def test_readme_hook_copies_graph_profile_into_custom_user(client, microsoft, readme_hook):
-    alice = microsoft.add_user(
-        "alice@contoso.com",
-        mail="alice@contoso.com",
-        given_name="Alice",
-        surname="Liddell",
-        job_title="Product Manager",
-    )
+@pytest.fixture
+def alice(alice):
+    alice.surname, alice.job_title = "Liddell", "Product Manager"
+    return alice
+
+
+def test_readme_hook_copies_graph_profile_into_custom_user(client, microsoft, readme_hook, alice):
 
     response = microsoft.login(client, alice, next="/private/")
 
@@ -91,14 +90,7 @@ def test_readme_hook_copies_graph_profile_into_custom_user(client, microsoft, re
     assert hook_request.headers["Authorization"] == f"Bearer {token}"
 
 
-def test_readme_hook_updates_custom_user_at_every_sign_in(client, microsoft, readme_hook):
-    alice = microsoft.add_user(
-        "alice@contoso.com",
-        mail="alice@contoso.com",
-        given_name="Alice",
-        surname="Liddell",
-        job_title="Product Manager",
-    )
+def test_readme_hook_updates_custom_user_at_every_sign_in(client, microsoft, readme_hook, alice):
     microsoft.login(client, alice)
     # Her profile changes in Microsoft; ALWAYS_UPDATE_USER_DATA is off, so only the hook
     # brings the change in.

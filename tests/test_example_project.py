@@ -39,10 +39,9 @@ def example(settings):
 
 
 @pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user(
-        "alice@contoso.com", mail="alice@contoso.com", given_name="Alice", surname="Liddell"
-    )
+def alice(alice):
+    alice.surname = "Liddell"
+    return alice
 
 
 def page(client, url):

@@ -10,15 +10,15 @@ import time
 
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
-from django.contrib.messages import get_messages
 from django.contrib.sessions.models import Session
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import cross_site
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -34,29 +34,12 @@ TRUSTED_PROXY = ("HTTP_X_FORWARDED_PROTO", "https")
 PROXIED = {"HTTP_HOST": "app.example.com", "HTTP_X_FORWARDED_PROTO": "https"}
 
 
-def messages_of(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
 def pending_cookies(browser):
     return {
         name: morsel
         for name, morsel in browser.cookies.items()
         if name.startswith(PENDING_COOKIE) and morsel.value
     }
-
-
-@pytest.fixture
-def form_post(settings):
-    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
 
 
 @pytest.fixture

@@ -106,7 +106,7 @@ def test_without_the_sid_claim_front_channel_logout_ends_nothing(microsoft):
 
 @pytest.mark.parametrize(
     "engine",
-    ["django.contrib.sessions.backends.signed_cookies", "tests.app.cookie_sessions"],
+    ["django.contrib.sessions.backends.signed_cookies", "tests.project.app.cookie_sessions"],
 )
 def test_a_session_kept_in_a_cookie_is_not_remembered_for_front_channel_logout(
     microsoft, settings, engine

@@ -4,7 +4,6 @@ import httpx
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
@@ -15,6 +14,7 @@ from django_microsoft_sso.testing import (
     OTHER_TENANT_ID,
     PERSONAL_ACCOUNTS_TENANT_ID,
 )
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +29,6 @@ def fresh_mapping_rows():
     forget_database_rows()
     yield
     forget_database_rows()
-
-
-def messages_of(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def user_named(upn):
@@ -260,7 +256,7 @@ def test_too_many_pages_refuses_rather_than_take_groups_away(client, microsoft, 
 def test_a_failing_sync_leaves_no_group_rows(client, microsoft, settings):
     """The groups are written in the sign-in's transaction: a later failure undoes them."""
     settings.MICROSOFT_SSO_GROUPS_MAP = {EDITORS_ID: ["Editors", "is_staff"]}
-    settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.hooks_for_tests.explode"
+    settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.project.hooks_for_tests.explode"
     alice = microsoft.add_user("alice@contoso.com", groups=[EDITORS_ID])
 
     response = microsoft.login(client, alice)

@@ -14,9 +14,9 @@ def text(response):
 
 
 @pytest.fixture
-def alice(microsoft, settings):
+def alice(alice, settings):
     settings.MICROSOFT_SSO_SUPERUSER_LIST = ["alice@contoso.com"]
-    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
+    return alice
 
 
 def refused(response):

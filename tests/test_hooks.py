@@ -1,12 +1,12 @@
 """The project's hooks and backend: given as dotted paths or as the objects themselves.
 
-Hook functions live in tests/hooks_for_tests.py and note what they were given in ``calls``.
+Hook functions live in tests/project/hooks_for_tests.py and note what they were given in
+``calls``.
 """
 
 import httpx
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY, get_user_model
-from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import DEFAULT_TENANT_ID
-from tests import hooks_for_tests
+from tests.helpers import assert_sent_back_to_login, messages_of, signed_in
+from tests.project import hooks_for_tests
 
 pytestmark = pytest.mark.django_db
 
@@ -28,27 +29,10 @@ NOT_CONFIGURED = (
 
 
 def hook(name, given_as):
-    """The hook ``name`` of tests/hooks_for_tests.py, as a dotted path or as the function."""
+    """The hook ``name`` of tests/project/hooks_for_tests.py, as a dotted path or the function."""
     if given_as == "path":
-        return f"tests.hooks_for_tests.{name}"
+        return f"tests.project.hooks_for_tests.{name}"
     return getattr(hooks_for_tests, name)
-
-
-def messages_of(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def signed_in(response):
-    assert response.status_code == 302
-    assert response.url == reverse("admin:index"), messages_of(response)
-    return User.objects.get(pk=response.wsgi_request.session[SESSION_KEY])
-
-
-def assert_refused(response, message):
-    assert response.status_code == 302
-    assert response.url == reverse("admin:login")
-    assert message in messages_of(response)
-    assert SESSION_KEY not in response.wsgi_request.session
 
 
 def calls_of(kind):
@@ -63,14 +47,9 @@ def hook_calls():
 
 
 @pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user(
-        "alice@contoso.com",
-        mail="alice@contoso.com",
-        given_name="Alice",
-        surname="Liddell",
-        job_title="Engineer",
-    )
+def alice(alice):
+    alice.surname, alice.job_title = "Liddell", "Engineer"
+    return alice
 
 
 # -- PRE_VALIDATE_CALLBACK ------------------------------------------------------------------------
@@ -80,7 +59,7 @@ def alice(microsoft):
 def test_pre_validate_returning_false_refuses(client, microsoft, settings, alice, given_as):
     settings.MICROSOFT_SSO_PRE_VALIDATE_CALLBACK = hook("refuse_everyone", given_as)
 
-    assert_refused(microsoft.login(client, alice), NOT_ALLOWED)
+    assert_sent_back_to_login(microsoft.login(client, alice), NOT_ALLOWED)
     assert not User.objects.exists()
     assert not MicrosoftSSOUser.objects.exists()
     assert len(calls_of("pre_validate")) == 1
@@ -106,7 +85,7 @@ def test_pre_validate_runs_at_every_sign_in(client, microsoft, settings, alice):
     first = signed_in(microsoft.login(client, alice))
     settings.MICROSOFT_SSO_PRE_VALIDATE_CALLBACK = hook("refuse_everyone", "callable")
 
-    assert_refused(microsoft.login(Client(), alice), NOT_ALLOWED)
+    assert_sent_back_to_login(microsoft.login(Client(), alice), NOT_ALLOWED)
     assert len(calls_of("pre_validate")) == 2
     assert list(User.objects.all()) == [first]
 
@@ -180,7 +159,7 @@ def test_full_args_lookup_never_takes_an_account_linked_to_someone_else(
         microsoft_id="00000000-0000-0000-0000-000000000001",
     )
 
-    assert_refused(
+    assert_sent_back_to_login(
         microsoft.login(client, alice),
         "This account is already linked to another Microsoft account. "
         "Please contact your administrator.",
@@ -233,7 +212,7 @@ def test_hook_that_raises_leaves_nothing_behind(client, microsoft, settings, ali
 def test_pre_login_that_raises_says_the_account_was_not_saved(client, microsoft, settings, alice):
     settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = hook("explode", "callable")
 
-    assert_refused(microsoft.login(client, alice), NOT_SAVED)
+    assert_sent_back_to_login(microsoft.login(client, alice), NOT_SAVED)
 
 
 def test_pre_login_that_raises_rolls_back_the_update_of_a_returning_person(
@@ -244,7 +223,7 @@ def test_pre_login_that_raises_rolls_back_the_update_of_a_returning_person(
     alice.given_name, alice.user_principal_name = "Alicia", "alicia@contoso.com"
     settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = hook("explode", "path")
 
-    assert_refused(microsoft.login(Client(), alice), NOT_SAVED)
+    assert_sent_back_to_login(microsoft.login(Client(), alice), NOT_SAVED)
 
     first.refresh_from_db()
     assert first.first_name == "Alice"
@@ -255,7 +234,7 @@ def test_failed_hook_message_names_the_error_when_asked(client, microsoft, setti
     settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = hook("explode", "path")
     settings.MICROSOFT_SSO_SHOW_FAILED_LOGIN_MESSAGE = True
 
-    assert_refused(
+    assert_sent_back_to_login(
         microsoft.login(client, alice),
         "Your sign-in could not be completed: the project's hook failed",
     )
@@ -270,14 +249,14 @@ def test_failed_hook_message_names_the_error_when_asked(client, microsoft, setti
     ],
 )
 def test_hook_path_that_does_not_import_is_reported_by_check(settings, setting):
-    setattr(settings, setting, "tests.hooks_for_tests.no_such_hook")
+    setattr(settings, setting, "tests.project.hooks_for_tests.no_such_hook")
 
     with pytest.raises(SystemCheckError) as raised:
         call_command("check")
 
     report = str(raised.value)
     assert "django_microsoft_sso.E004" in report
-    assert f"{setting} = 'tests.hooks_for_tests.no_such_hook' cannot be imported" in report
+    assert f"{setting} = 'tests.project.hooks_for_tests.no_such_hook' cannot be imported" in report
 
 
 @pytest.mark.parametrize(
@@ -291,9 +270,9 @@ def test_hook_path_that_does_not_import_is_reported_by_check(settings, setting):
 def test_hook_path_that_does_not_import_ends_a_sign_in_with_a_message(
     client, microsoft, settings, alice, setting
 ):
-    setattr(settings, setting, "tests.hooks_for_tests.no_such_hook")
+    setattr(settings, setting, "tests.project.hooks_for_tests.no_such_hook")
 
-    assert_refused(microsoft.login(client, alice), NOT_CONFIGURED)
+    assert_sent_back_to_login(microsoft.login(client, alice), NOT_CONFIGURED)
     assert not User.objects.exists()
 
 
@@ -336,7 +315,7 @@ def test_access_token_is_not_kept_by_default(client, microsoft, settings, alice)
 def test_authentication_backend_is_the_session_backend(
     client, microsoft, settings, alice, given_as
 ):
-    path = "tests.hooks_for_tests.MicrosoftBackend"
+    path = "tests.project.hooks_for_tests.MicrosoftBackend"
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", path]
     settings.MICROSOFT_SSO_AUTHENTICATION_BACKEND = (
         path if given_as == "path" else hooks_for_tests.MicrosoftBackend
@@ -352,19 +331,19 @@ def test_without_authentication_backend_the_first_configured_one_is_used(
     client, microsoft, settings, alice
 ):
     settings.AUTHENTICATION_BACKENDS = [
-        "tests.hooks_for_tests.MicrosoftBackend",
+        "tests.project.hooks_for_tests.MicrosoftBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]
 
     signed_in(microsoft.login(client, alice))
 
-    assert client.session[BACKEND_SESSION_KEY] == "tests.hooks_for_tests.MicrosoftBackend"
+    assert client.session[BACKEND_SESSION_KEY] == "tests.project.hooks_for_tests.MicrosoftBackend"
 
 
 def test_authentication_backend_that_does_not_import_ends_a_sign_in_with_a_message(
     client, microsoft, settings, alice
 ):
-    settings.MICROSOFT_SSO_AUTHENTICATION_BACKEND = "tests.hooks_for_tests.NoSuchBackend"
+    settings.MICROSOFT_SSO_AUTHENTICATION_BACKEND = "tests.project.hooks_for_tests.NoSuchBackend"
 
-    assert_refused(microsoft.login(client, alice), NOT_CONFIGURED)
+    assert_sent_back_to_login(microsoft.login(client, alice), NOT_CONFIGURED)
     assert not User.objects.exists()

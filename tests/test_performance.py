@@ -14,8 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.contrib.auth import SESSION_KEY, get_user_model
-from django.contrib.messages import get_messages
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,6 +26,7 @@ from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.graph import PROFILE_FIELDS
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import TINY_PNG, FakeMicrosoft
+from tests.helpers import assert_signed_in, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -64,14 +64,8 @@ def callback(client, microsoft: FakeMicrosoft, authorize_url: str, person) -> li
     """Sign ``person`` in at Microsoft and deliver the answer; return the callback's requests."""
     answer = microsoft.sign_in(authorize_url, person)
     before = len(microsoft.calls)
-    assert_signed_in(client, answer.send(client))
+    assert_signed_in(answer.send(client), client)
     return endpoints(microsoft, before)
-
-
-def assert_signed_in(client, response) -> None:
-    assert response.status_code == 302
-    assert response.url == "/admin/", messages_of(response)
-    assert SESSION_KEY in client.session
 
 
 def sign_in(client, microsoft: FakeMicrosoft, person) -> tuple[list[str], list[str]]:
@@ -79,10 +73,6 @@ def sign_in(client, microsoft: FakeMicrosoft, person) -> tuple[list[str], list[s
     client.logout()
     authorize_url, at_start = start(client, microsoft)
     return at_start, callback(client, microsoft, authorize_url, person)
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def batch_urls(microsoft: FakeMicrosoft, since: int = 0) -> list[str]:
@@ -94,15 +84,9 @@ def batch_urls(microsoft: FakeMicrosoft, since: int = 0) -> list[str]:
 
 
 @pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user(
-        "alice@contoso.com",
-        mail="alice@contoso.com",
-        given_name="Alice",
-        surname="Liddell",
-        job_title="Engineer",
-        photo=TINY_PNG,
-    )
+def alice(alice):
+    alice.surname, alice.job_title, alice.photo = "Liddell", "Engineer", TINY_PNG
+    return alice
 
 
 @pytest.fixture
@@ -339,7 +323,7 @@ def test_callback_queries_of_a_returning_person(client, microsoft, warm, alice):
     with CaptureQueriesContext(connection) as captured:
         response = answer.send(client)
 
-    assert_signed_in(client, response)
+    assert_signed_in(response, client)
     assert len(statements(captured)) == RETURNING_PERSON_QUERIES, statements(captured)
 
 
@@ -351,7 +335,7 @@ def test_callback_queries_of_a_new_person(client, microsoft, warm, bob):
     with CaptureQueriesContext(connection) as captured:
         response = answer.send(client)
 
-    assert_signed_in(client, response)
+    assert_signed_in(response, client)
     assert MicrosoftSSOUser.objects.filter(user__username="bob@contoso.com").exists()
     assert len(statements(captured)) == NEW_PERSON_QUERIES, statements(captured)
     reads = [sql.split(" FROM ")[1].split()[0] for sql in statements(captured) if " FROM " in sql]
@@ -373,7 +357,7 @@ def test_nothing_is_written_for_a_returning_person_whose_data_did_not_change(
     with CaptureQueriesContext(connection) as captured:
         response = answer.send(client)
 
-    assert_signed_in(client, response)
+    assert_signed_in(response, client)
     assert len(statements(captured)) == RETURNING_PERSON_QUERIES, statements(captured)
     assert microsoft.count("batch") == 2
 

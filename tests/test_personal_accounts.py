@@ -17,7 +17,7 @@ from django.test import Client
 
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import DEFAULT_TENANT_ID, PERSONAL_ACCOUNTS_TENANT_ID
-from tests.test_users import assert_refused, signed_in
+from tests.helpers import assert_sent_back_to_login, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_row_written_by_7x_for_another_personal_account_is_not_taken(
 def test_graph_id_of_another_personal_account_is_refused(client, microsoft, personal_app, carol):
     carol.extra_graph = {"id": "0123456789abcdef"}
 
-    assert_refused(microsoft.login(client, carol), PROFILE_UNREADABLE)
+    assert_sent_back_to_login(microsoft.login(client, carol), PROFILE_UNREADABLE)
     assert not User.objects.exists()
 
 
@@ -137,7 +137,7 @@ def test_graph_id_must_be_the_oids_last_sixteen_digits(
 ):
     carol.extra_graph = {"id": graph_id(carol.object_id)}
 
-    assert_refused(microsoft.login(client, carol), PROFILE_UNREADABLE)
+    assert_sent_back_to_login(microsoft.login(client, carol), PROFILE_UNREADABLE)
 
 
 def test_oid_without_the_personal_prefix_does_not_match_a_short_graph_id(
@@ -151,7 +151,7 @@ def test_oid_without_the_personal_prefix_does_not_match_a_short_graph_id(
         extra_graph={"id": "4a2b9c8d7e6f5a4b"},
     )
 
-    assert_refused(microsoft.login(client, mallory), PROFILE_UNREADABLE)
+    assert_sent_back_to_login(microsoft.login(client, mallory), PROFILE_UNREADABLE)
 
 
 @pytest.fixture
@@ -181,7 +181,7 @@ def test_work_accounts_graph_id_is_its_whole_oid(client, microsoft, any_work_ten
         "mallory@fabrikam.com", object_id=WORK_OID, extra_graph={"id": "4a2b9c8d7e6f5a4b"}
     )
 
-    assert_refused(microsoft.login(client, mallory), PROFILE_UNREADABLE)
+    assert_sent_back_to_login(microsoft.login(client, mallory), PROFILE_UNREADABLE)
     assert not User.objects.exists()
 
 
@@ -192,5 +192,7 @@ def test_personal_account_never_gets_an_account_by_its_sign_in_address(
     User.objects.create_user("carol@outlook.com", email="carol@outlook.com")
     carol.mail = "carol@outlook.com"
 
-    assert_refused(microsoft.login(client, carol), NAME_TAKEN.format("carol@outlook.com"))
+    assert_sent_back_to_login(
+        microsoft.login(client, carol), NAME_TAKEN.format("carol@outlook.com")
+    )
     assert not MicrosoftSSOUser.objects.exists()

@@ -19,7 +19,7 @@ import django_microsoft_sso
 from django_microsoft_sso import sessions
 from django_microsoft_sso.checks import check_session_tokens
 from django_microsoft_sso.testing import DEFAULT_TENANT_ID, OTHER_TENANT_ID
-from tests.urls import urlpatterns as project_urlpatterns
+from tests.project.urls import urlpatterns as project_urlpatterns
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +32,6 @@ def token_view(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [path("token/", token_view), *project_urlpatterns]
-
-
-@pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com", given_name="Alice")
 
 
 @pytest.fixture
@@ -61,7 +56,7 @@ def server_sessions(request, settings):
 COOKIE_ENGINES = [
     "django.contrib.sessions.backends.signed_cookies",
     # A project's own engine built on Django's: the browser still carries everything in it.
-    "tests.app.cookie_sessions",
+    "tests.project.app.cookie_sessions",
 ]
 
 
@@ -336,13 +331,15 @@ def test_a_refused_sign_in_leaves_the_followed_session_as_it_was(
     if refusal == "domain":
         person = microsoft.add_user("bob@fabrikam.com", mail="bob@fabrikam.com")
     elif refusal == "validate-hook":
-        settings.MICROSOFT_SSO_PRE_VALIDATE_CALLBACK = "tests.hooks_for_tests.refuse_everyone"
+        settings.MICROSOFT_SSO_PRE_VALIDATE_CALLBACK = (
+            "tests.project.hooks_for_tests.refuse_everyone"
+        )
     elif refusal == "tenant":
         person = microsoft.add_user("bob@fabrikam.com", tenant_id=OTHER_TENANT_ID)
     elif refusal == "token-endpoint":
         microsoft.fail("token", httpx.Response(400, json={"error": "invalid_grant"}))
     elif refusal == "pre-login-hook":
-        settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.hooks_for_tests.explode"
+        settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.project.hooks_for_tests.explode"
 
     response = microsoft.login(client, person)
 
@@ -365,7 +362,7 @@ def test_a_refused_sign_in_leaves_a_cookie_session_as_it_was(
     microsoft.login(client, alice)
     before = dict(client.session.items())
     assert before[sessions.ACCESS_TOKEN_SESSION_KEY]
-    settings.MICROSOFT_SSO_PRE_VALIDATE_CALLBACK = "tests.hooks_for_tests.refuse_everyone"
+    settings.MICROSOFT_SSO_PRE_VALIDATE_CALLBACK = "tests.project.hooks_for_tests.refuse_everyone"
 
     response = microsoft.login(client, microsoft.add_user("bob@contoso.com"))
 

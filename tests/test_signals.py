@@ -44,11 +44,6 @@ def received():
         signal.disconnect(receivers[name])
 
 
-@pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com", given_name="Alice")
-
-
 def test_first_sign_in_sends_created_then_a_second_sends_updated(
     client, microsoft, alice, received, django_user_model, django_capture_on_commit_callbacks
 ):
@@ -115,7 +110,7 @@ def test_a_rolled_back_sync_sends_no_created_only_failed(
     django_user_model,
     django_capture_on_commit_callbacks,
 ):
-    settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.hooks_for_tests.explode"
+    settings.MICROSOFT_SSO_PRE_LOGIN_CALLBACK = "tests.project.hooks_for_tests.explode"
 
     with django_capture_on_commit_callbacks(execute=True):
         response = microsoft.login(client, alice)

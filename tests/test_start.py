@@ -6,7 +6,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
@@ -16,6 +15,7 @@ from django_microsoft_sso.pending import CACHE_KEY_PREFIX, PENDING_SESSION_KEY
 from django_microsoft_sso.pending_cookies import COOKIE_PREFIX as PENDING_COOKIE
 from django_microsoft_sso.testing import DEFAULT_TENANT_ID
 from tests.conftest import cross_site
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -32,17 +32,8 @@ def authorize_params(response):
     return {key: values[0] for key, values in parse_qs(urlsplit(response.url).query).items()}
 
 
-def messages_of(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
 def pending(client):
     return client.session.get(PENDING_SESSION_KEY, {})
-
-
-@pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
 
 
 # -- the authorize request -----------------------------------------------------------------------
@@ -303,14 +294,6 @@ def test_timeout_is_counted_from_the_start(client, microsoft, alice, settings):
 
 # -- REQUIRE_SECURE_CALLBACK: form_post, with the pending sign-in in a sealed cookie ----------------
 # (tests/test_form_post.py covers the cookie, proxies, plain http and floods of starts)
-
-
-@pytest.fixture
-def form_post(settings):
-    settings.MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = True
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_form_post_asks_microsoft_to_post_the_answer(client, microsoft, alice, form_post):

@@ -13,7 +13,7 @@ from django_microsoft_sso.helpers import is_admin_path, is_page_path
 pytestmark = pytest.mark.django_db
 
 BUTTON = re.compile(r'<a class="sso-login__button sso-login__button--(\w+)[^"]*" href="([^"]*)"')
-SIBLING_PACKAGES = Path(__file__).parent / "sibling_packages"
+SIBLING_PACKAGES = Path(__file__).parent / "project" / "sibling_packages"
 
 
 def text(response):
@@ -100,7 +100,7 @@ def test_include_switches(client, settings, switches, shown):
 
 def test_include_shows_every_providers_button_as_7x_did(client, settings, monkeypatch):
     monkeypatch.syspath_prepend(str(SIBLING_PACKAGES))
-    settings.ROOT_URLCONF = "tests.urls_with_sibling"
+    settings.ROOT_URLCONF = "tests.project.urls_with_sibling"
     settings.INSTALLED_APPS = ["django_acme_sso", *settings.INSTALLED_APPS]
 
     response = client.get("/sign-in/")

@@ -12,12 +12,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.contrib.auth import get_user_model
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import DEFAULT_TENANT_ID, OTHER_TENANT_ID, key_id
+from tests import helpers
+from tests.helpers import assert_signed_in, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +28,6 @@ OTHER_APP_ID = "99999999-8888-7777-6666-555555555555"
 @pytest.fixture(scope="module")
 def other_key():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture
-def alice(microsoft):
-    return microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
 
 
 def b64url(data):
@@ -71,27 +65,12 @@ def claims_for(microsoft, user, nonce):
     }
 
 
-def messages_of(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
 def assert_refused(response, client, logs, message=NOT_VERIFIED, reason="id_token"):
-    assert response.status_code == 302
-    assert response.url == "/admin/login/"
-    assert messages_of(response) == [message]
-    assert "_auth_user_id" not in client.session
-    assert not get_user_model().objects.exists()
-    assert not MicrosoftSSOUser.objects.exists()
-    [line] = [line for line in logs if "Microsoft sign-in failed" in line]
+    helpers.assert_refused(response, client, message)
+    [line] = helpers.failure_lines(logs)
     if reason is not None:
         assert f"({reason})" in line
     assert "eyJ" not in "".join(logs), "a JWT reached the log"
-
-
-def assert_signed_in(response, client):
-    assert response.status_code == 302
-    assert response.url == "/admin/"
-    assert "_auth_user_id" in client.session
 
 
 # -- signature and key -----------------------------------------------------------------------------

@@ -5,8 +5,7 @@ the redirect, the message, the session, and the rows in the database.
 """
 
 import pytest
-from django.contrib.auth import SESSION_KEY, get_user_model
-from django.contrib.messages import get_messages
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +16,7 @@ from django_microsoft_sso.testing import (
     PERSONAL_ACCOUNTS_TENANT_ID,
     TINY_PNG,
 )
+from tests.helpers import assert_sent_back_to_login, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -30,24 +30,6 @@ ALREADY_LINKED = (
     "This account is already linked to another Microsoft account. "
     "Please contact your administrator."
 )
-
-
-def messages_of(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def signed_in(response):
-    """The user the browser is now signed in as, after a sign-in that worked."""
-    assert response.status_code == 302
-    assert response.url == reverse("admin:index"), messages_of(response)
-    return User.objects.get(pk=response.wsgi_request.session[SESSION_KEY])
-
-
-def assert_refused(response, message):
-    assert response.status_code == 302
-    assert response.url == reverse("admin:login")
-    assert message in messages_of(response)
-    assert SESSION_KEY not in response.wsgi_request.session
 
 
 def domain_refused(address):
@@ -73,7 +55,7 @@ def test_single_tenant_authority_refuses_a_token_for_another_tenant(client, micr
 
     response = microsoft.login(client, alice, id_token_claims=forged)
 
-    assert_refused(response, "The sign-in could not be verified. Please try again.")
+    assert_sent_back_to_login(response, "The sign-in could not be verified. Please try again.")
     assert not User.objects.exists()
 
 
@@ -95,7 +77,7 @@ def test_allowed_tenants_refuses_a_tenant_not_listed(client, microsoft, settings
     settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["*"]
     bob = microsoft.add_user("bob@fabrikam.com", tenant_id=OTHER_TENANT_ID)
 
-    assert_refused(microsoft.login(client, bob), NOT_ALLOWED_TENANT)
+    assert_sent_back_to_login(microsoft.login(client, bob), NOT_ALLOWED_TENANT)
     assert not User.objects.exists()
 
 
@@ -132,7 +114,7 @@ def test_organizations_authority_refuses_personal_accounts_even_with_star(
 
     response = microsoft.sign_in(authorize_url, carol).send(client)
 
-    assert_refused(response, NOT_ALLOWED_TENANT)
+    assert_sent_back_to_login(response, NOT_ALLOWED_TENANT)
     assert not User.objects.exists()
 
 
@@ -174,7 +156,7 @@ def test_domain_not_allowed_is_refused(client, microsoft, settings, allowed, upn
     settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = allowed
     person = microsoft.add_user(upn)
 
-    assert_refused(microsoft.login(client, person), domain_refused(upn))
+    assert_sent_back_to_login(microsoft.login(client, person), domain_refused(upn))
     assert not User.objects.exists()
     assert not MicrosoftSSOUser.objects.exists()
 
@@ -197,7 +179,9 @@ def test_malformed_allowable_domains_never_let_everyone_in(client, microsoft, se
     settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = allowed
     mallory = microsoft.add_user("mallory@evil.example")
 
-    assert_refused(microsoft.login(client, mallory), domain_refused("mallory@evil.example"))
+    assert_sent_back_to_login(
+        microsoft.login(client, mallory), domain_refused("mallory@evil.example")
+    )
     assert not User.objects.exists()
 
 
@@ -206,7 +190,7 @@ def test_malformed_allowable_domains_match_no_one(client, microsoft, settings, a
     settings.MICROSOFT_SSO_ALLOWABLE_DOMAINS = allowed
     alice = microsoft.add_user("alice@contoso.com")
 
-    assert_refused(microsoft.login(client, alice), domain_refused("alice@contoso.com"))
+    assert_sent_back_to_login(microsoft.login(client, alice), domain_refused("alice@contoso.com"))
 
 
 def test_malformed_entry_leaves_the_others_in_force(client, microsoft, settings):
@@ -214,7 +198,7 @@ def test_malformed_entry_leaves_the_others_in_force(client, microsoft, settings)
     alice = microsoft.add_user("alice@contoso.com")
 
     assert signed_in(microsoft.login(client, alice)).username == "alice@contoso.com"
-    assert_refused(
+    assert_sent_back_to_login(
         microsoft.login(Client(), microsoft.add_user("bob@fabrikam.com")),
         domain_refused("bob@fabrikam.com"),
     )
@@ -226,7 +210,7 @@ def test_person_without_mail_is_judged_by_upn_domain(client, microsoft, settings
     bob = microsoft.add_user("bob@fabrikam.com", mail=None)
 
     assert signed_in(microsoft.login(client, alice)).email == ""
-    assert_refused(microsoft.login(Client(), bob), domain_refused("bob@fabrikam.com"))
+    assert_sent_back_to_login(microsoft.login(Client(), bob), domain_refused("bob@fabrikam.com"))
 
 
 def test_trusted_tenant_mail_is_judged_instead_of_upn(client, microsoft, settings):
@@ -246,7 +230,9 @@ def test_untrusted_tenant_mail_in_allowed_domain_does_not_let_person_in(
         "mallory@fabrikam.com", tenant_id=OTHER_TENANT_ID, mail="mallory@contoso.com"
     )
 
-    assert_refused(microsoft.login(client, mallory), domain_refused("mallory@fabrikam.com"))
+    assert_sent_back_to_login(
+        microsoft.login(client, mallory), domain_refused("mallory@fabrikam.com")
+    )
     assert not User.objects.exists()
 
 
@@ -311,7 +297,7 @@ def test_personal_account_never_takes_over_an_account_by_username(
     # A personal account's UPN is an address no tenant has verified.
     mallory = microsoft.add_user("ceo@contoso.com", tenant_id=PERSONAL_ACCOUNTS_TENANT_ID)
 
-    assert_refused(
+    assert_sent_back_to_login(
         microsoft.login(client, mallory),
         "An account named ceo@contoso.com already exists. Please contact your administrator.",
     )
@@ -381,7 +367,7 @@ def test_account_linked_to_another_identity_is_refused(client, microsoft, settin
     )
     alice = microsoft.add_user("alice@contoso.com", mail="alice@contoso.com")
 
-    assert_refused(microsoft.login(client, alice), ALREADY_LINKED)
+    assert_sent_back_to_login(microsoft.login(client, alice), ALREADY_LINKED)
     assert MicrosoftSSOUser.objects.count() == 1
     assert User.objects.count() == 1
 
@@ -425,7 +411,7 @@ def test_new_person_with_a_reused_upn_does_not_get_the_old_account(client, micro
     old.user_principal_name = "alice.old@contoso.com"
     new = microsoft.add_user("alice@contoso.com")
 
-    assert_refused(microsoft.login(Client(), new), ALREADY_LINKED)
+    assert_sent_back_to_login(microsoft.login(Client(), new), ALREADY_LINKED)
     assert list(User.objects.all()) == [old_user]
     assert MicrosoftSSOUser.objects.get().microsoft_id == old.object_id
 
@@ -437,7 +423,7 @@ def test_without_auto_create_an_unknown_person_is_refused(client, microsoft, set
     settings.MICROSOFT_SSO_AUTO_CREATE_USERS = False
     alice = microsoft.add_user("alice@contoso.com")
 
-    assert_refused(
+    assert_sent_back_to_login(
         microsoft.login(client, alice),
         "There is no account for alice@contoso.com. Please contact your administrator.",
     )
@@ -664,7 +650,7 @@ def test_inactive_user_is_refused_on_first_sign_in(client, microsoft):
     User.objects.create_user("alice@contoso.com", is_active=False)
     alice = microsoft.add_user("alice@contoso.com")
 
-    assert_refused(microsoft.login(client, alice), INACTIVE)
+    assert_sent_back_to_login(microsoft.login(client, alice), INACTIVE)
     assert not MicrosoftSSOUser.objects.exists()
 
 
@@ -673,7 +659,7 @@ def test_inactive_user_is_refused_when_returning(client, microsoft):
     user = signed_in(microsoft.login(client, alice))
     User.objects.filter(pk=user.pk).update(is_active=False)
 
-    assert_refused(microsoft.login(Client(), alice), INACTIVE)
+    assert_sent_back_to_login(microsoft.login(Client(), alice), INACTIVE)
 
 
 def test_row_written_by_7x_is_matched_and_gets_its_tenant(client, microsoft):
@@ -728,7 +714,7 @@ def test_two_7x_rows_that_do_not_decide_are_refused_for_the_administrator(client
     second = User.objects.create_user("alice.jones@contoso.com")
     legacy_rows(alice, first, second)
 
-    assert_refused(
+    assert_sent_back_to_login(
         microsoft.login(client, alice),
         "Several accounts are linked to your Microsoft account. Please contact your administrator.",
     )

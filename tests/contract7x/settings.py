@@ -10,8 +10,8 @@ from typing import Any
 from django.http import HttpRequest
 
 from django_microsoft_sso.helpers import is_admin_path
-from tests.settings import *  # noqa: F403
-from tests.settings import INSTALLED_APPS, MIDDLEWARE, TEMPLATES
+from tests.project.settings import *  # noqa: F403
+from tests.project.settings import INSTALLED_APPS, MIDDLEWARE, TEMPLATES
 
 INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.sites"]
 SITE_ID = 1

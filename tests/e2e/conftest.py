@@ -58,7 +58,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedExample]:
 def served_form_post(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedExample]:
     """The same, with ``MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK``: the answer comes by POST."""
     with serve_example(
-        tmp_path_factory.mktemp("example-form-post"), "tests.settings_example_form_post"
+        tmp_path_factory.mktemp("example-form-post"), "tests.project.settings_example_form_post"
     ) as site:
         yield site
 

@@ -1,4 +1,5 @@
-"""django-google-sso 10.x installed beside this package (tox -e google-sso, tests.settings_google_sso).
+"""django-google-sso 10.x installed beside this package (tox -e google-sso, with
+tests.project.settings_google_sso).
 
 That package renders the admin login page with its own template, which draws one button per
 installed provider app through the sibling contract (``conf`` attributes, the start URL's name,
@@ -20,7 +21,7 @@ from django.core.management import call_command
 if importlib.util.find_spec("django_google_sso") is None:
     pytest.skip("django-google-sso is not installed", allow_module_level=True)
 if not apps.is_installed("django_google_sso"):
-    pytest.skip("needs --ds=tests.settings_google_sso", allow_module_level=True)
+    pytest.skip("needs --ds=tests.project.settings_google_sso", allow_module_level=True)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,6 @@
 """The example project under gunicorn on the database a concurrency test hands it: its test
 database on PostgreSQL, or a SQLite file with the transaction mode under test.
 
-A test's settings, never a deployment's: DEBUG is on because the emulator signs anyone in as
-anyone and refuses to serve a project without DEBUG (``django_microsoft_sso.E010``).
-
 | variable                    | meaning                                                    |
 |-----------------------------|------------------------------------------------------------|
 | SSO_WORKERS_DATABASE        | the ``DATABASES["default"]`` entry, as JSON                 |
@@ -13,31 +10,9 @@ anyone and refuses to serve a project without DEBUG (``django_microsoft_sso.E010
 import json
 import os
 
-from django_microsoft_sso.testing import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_TENANT_ID,
-)
-from example_project.settings import *  # noqa: F403
-
-DEBUG = True
-EXAMPLE_USES_EMULATOR = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+from tests.load.settings_emulated import *  # noqa: F403
 
 DATABASES = {"default": json.loads(os.environ["SSO_WORKERS_DATABASE"])}
 # Each process keeps its own copy of the tenant metadata and keys; the pending sign-in waits in
 # the session (in the database), so whichever worker gets the callback finds it.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-MICROSOFT_SSO_APPLICATION_ID = DEFAULT_CLIENT_ID
-MICROSOFT_SSO_CLIENT_SECRET = DEFAULT_CLIENT_SECRET
-MICROSOFT_SSO_AUTHORITY = f"https://login.microsoftonline.com/{DEFAULT_TENANT_ID}"
-MICROSOFT_SSO_ALLOWED_TENANTS = None
-MICROSOFT_SSO_ALLOWABLE_DOMAINS = ["contoso.com"]
-MICROSOFT_SSO_STAFF_LIST = []
-MICROSOFT_SSO_SUPERUSER_LIST = []
-MICROSOFT_SSO_SLO_ENABLED = False
-MICROSOFT_SSO_REQUIRE_SECURE_CALLBACK = False
-MICROSOFT_SSO_HTTP_TRANSPORT = "django_microsoft_sso.testing.emulator.transport"
-MICROSOFT_SSO_ENABLE_LOGS = True
-SILENCED_SYSTEM_CHECKS = []

@@ -8,21 +8,16 @@ posts Microsoft's answer to the callback, and the private page it lands on.
 
 Each person's four sign-ins come one after another in the queue, so that their first sign-ins
 run at the same time in different processes. Bounded: 200 sign-ins, 30 s per request, four
-minutes in all. Runs with ``tox -e services`` (``tests.settings_postgres``); skipped elsewhere.
+minutes in all. Runs with ``tox -e services`` (``tests.project.settings_postgres``); skipped
+elsewhere.
 """
 
 from __future__ import annotations
 
-import html
-import os
-import re
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from pathlib import Path
 
 import httpx
 import pytest
@@ -32,10 +27,9 @@ from django.db import connection
 
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import FakeMicrosoft
-from django_microsoft_sso.testing.emulator import EMULATOR_URL_VARIABLE, EmulatorServer
-from tests.load.serving import free_port, wait_until_serving
+from django_microsoft_sso.testing.emulator import EmulatorServer
+from tests.load.serving import answer_from_microsoft, gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = 50
 SIGN_INS = 200
 BROWSERS = 16
@@ -48,7 +42,7 @@ pytestmark = [
     pytest.mark.skipif(
         connection.vendor != "postgresql"
         or "RedisCache" not in settings.CACHES["default"]["BACKEND"],
-        reason="needs PostgreSQL and Redis: tox -e services (tests.settings_postgres)",
+        reason="needs PostgreSQL and Redis: tox -e services (tests.project.settings_postgres)",
     ),
 ]
 
@@ -73,53 +67,26 @@ def site(emulator, transactional_db, tmp_path):
     """The example project under gunicorn on this test's database; stopped before it is flushed."""
     import redis
 
-    port = free_port()
     prefix = f"sso-load-{uuid.uuid4().hex[:12]}"
     redis_url = settings.CACHES["default"]["LOCATION"]
     environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "MICROSOFT_SSO_"))
+        "SSO_LOAD_DATABASE": connection.settings_dict["NAME"],
+        "SSO_LOAD_REDIS_URL": redis_url,
+        "SSO_LOAD_CACHE_PREFIX": prefix,
     }
-    environment.update(
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        DJANGO_SETTINGS_MODULE="tests.load.settings_gunicorn",
-        SSO_LOAD_DATABASE=connection.settings_dict["NAME"],
-        SSO_LOAD_REDIS_URL=redis_url,
-        SSO_LOAD_CACHE_PREFIX=prefix,
-        PYTHONUNBUFFERED="1",
-    )
-    environment[EMULATOR_URL_VARIABLE] = emulator.url
     log = tmp_path / "gunicorn.log"
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(WORKERS),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--timeout",
-        str(REQUEST_TIMEOUT * 2),
-        "--log-level",
-        "warning",
-        "django.core.wsgi:get_wsgi_application()",
-    ]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT
-        )
-    base = f"http://127.0.0.1:{port}"
+    serving = gunicorn(
+        "tests.load.settings_gunicorn",
+        environment,
+        emulator.url,
+        log,
+        workers=WORKERS,
+        timeout=REQUEST_TIMEOUT * 2,
+    )
     try:
-        wait_until_serving(base, process, log)
-        yield base, log, prefix
+        with serving as (base, _process):
+            yield base, log, prefix
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
         server = redis.Redis.from_url(redis_url)
         for key in server.scan_iter(f"{prefix}:*"):
             server.delete(key)
@@ -129,21 +96,9 @@ def sign_in(base, person):
     """One person signs in with a browser of their own; return the seconds it took."""
     began = time.monotonic()
     with httpx.Client(timeout=REQUEST_TIMEOUT) as browser:
-        started = browser.get(f"{base}/microsoft_sso/login/", params={"next": "/private/"})
-        assert started.status_code == 302, started.text[:500]
-        authorize_url = started.headers["Location"]
-        picker = browser.get(authorize_url)
-        assert picker.status_code == 200
-        assert f'value="{person.object_id}"' in picker.text
-        answer = browser.post(authorize_url, data={"person": person.object_id})
-        assert answer.status_code == 200, answer.text[:500]
-        action = html.unescape(re.search(r'action="([^"]+)"', answer.text).group(1))
-        fields = {
-            name: html.unescape(value)
-            for name, value in re.findall(r'name="(\w+)" value="([^"]*)"', answer.text)
-        }
-        assert action == f"{base}/microsoft_sso/callback/"
-        landed = browser.post(action, data=fields)
+        callback = answer_from_microsoft(browser, base, person, "/private/")
+        assert (callback.method, str(callback.url)) == ("POST", f"{base}/microsoft_sso/callback/")
+        landed = browser.send(callback)
         assert (landed.status_code, landed.headers.get("Location")) == (302, "/private/"), (
             landed.status_code,
             landed.text[:500],

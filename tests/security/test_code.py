@@ -12,8 +12,7 @@ import pytest
 from django.test import Client
 
 from django_microsoft_sso.pending import PENDING_SESSION_KEY
-from tests.security.conftest import (
-    TOKEN_REFUSED,
+from tests.helpers import (
     assert_no_leak,
     assert_refused,
     assert_signed_in,
@@ -22,6 +21,7 @@ from tests.security.conftest import (
     sensitive_values,
     start,
 )
+from tests.security.conftest import TOKEN_REFUSED
 
 pytestmark = pytest.mark.django_db
 

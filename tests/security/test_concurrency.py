@@ -21,8 +21,9 @@ from django.test import Client
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import FakeMicrosoft
 from django_microsoft_sso.testing.emulator import EmulatorServer
+from tests.helpers import messages_of, signed_in_user, start
 from tests.load.serving import answer_from_microsoft, gunicorn
-from tests.security.conftest import messages_of, on_postgresql, signed_in_user, start
+from tests.security.conftest import on_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -21,10 +21,7 @@ from django.db import connection
 from django_microsoft_sso import transport
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import TINY_PNG
-from tests.security.conftest import (
-    NOT_COMPLETED,
-    PROFILE_UNREADABLE,
-    UNAVAILABLE,
+from tests.helpers import (
     assert_no_leak,
     assert_refused,
     assert_signed_in,
@@ -33,6 +30,7 @@ from tests.security.conftest import (
     sensitive_values,
     start,
 )
+from tests.security.conftest import NOT_COMPLETED, PROFILE_UNREADABLE, UNAVAILABLE
 
 pytestmark = pytest.mark.django_db
 

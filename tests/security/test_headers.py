@@ -11,7 +11,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from tests.security.conftest import CALLBACK, START, assert_signed_in, query_of, start
+from tests.helpers import START, assert_signed_in, query_of, start
+from tests.security.conftest import CALLBACK
 
 pytestmark = pytest.mark.django_db
 

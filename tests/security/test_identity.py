@@ -22,13 +22,8 @@ from django_microsoft_sso.testing import (
     OTHER_TENANT_ID,
     PERSONAL_ACCOUNTS_TENANT_ID,
 )
-from tests.security.conftest import (
-    TENANT_REFUSED,
-    assert_refused,
-    assert_signed_in,
-    messages_of,
-    signed_in_user,
-)
+from tests.helpers import assert_refused, assert_signed_in, messages_of, signed_in_user
+from tests.security.conftest import TENANT_REFUSED
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from django.test import Client
 
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.testing import FakeMicrosoft
-from tests.security.conftest import (
+from tests.helpers import (
     START,
     assert_no_leak,
     assert_signed_in,
@@ -29,6 +29,7 @@ from tests.security.conftest import (
     messages_of,
     sensitive_values,
     start,
+    tokens_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -166,15 +167,6 @@ def emulated_microsoft(settings):
     """The fake Microsoft the emulator serves here, with a secret shaped like a real one."""
     settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True
     return FakeMicrosoft(client_secret="Q7w8Q~" + secrets.token_urlsafe(30))
-
-
-def tokens_in(answers):
-    return [
-        answer[name]
-        for answer in answers
-        for name in ("access_token", "refresh_token", "id_token")
-        if name in answer
-    ]
 
 
 def sign_in_through_the_emulator(client, served, person):

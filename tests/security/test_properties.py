@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from django_microsoft_sso.models import MicrosoftSSOUser
-from tests.security.conftest import CALLBACK, FAILED_URL, START, lands_on_site, query_of
+from tests.helpers import FAILED_URL, START, query_of
+from tests.security.conftest import CALLBACK, lands_on_site
 
 pytestmark = pytest.mark.django_db
 

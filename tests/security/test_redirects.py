@@ -10,14 +10,8 @@ admin. These add the rest of the usual tricks, and check every landing with a br
 
 import pytest
 
-from tests.security.conftest import (
-    DISABLED,
-    START,
-    assert_signed_in,
-    lands_on_site,
-    messages_of,
-    start,
-)
+from tests.helpers import START, assert_signed_in, messages_of, start
+from tests.security.conftest import DISABLED, lands_on_site
 
 pytestmark = pytest.mark.django_db
 

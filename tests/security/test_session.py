@@ -17,7 +17,8 @@ from django.utils.module_loading import import_string
 
 from django_microsoft_sso.pending import PENDING_SESSION_KEY
 from django_microsoft_sso.sessions import ACCESS_TOKEN_SESSION_KEY
-from tests.security.conftest import LOGOUT, NOT_COMPLETED, messages_of, query_of, start
+from tests.helpers import messages_of, query_of, start
+from tests.security.conftest import LOGOUT, NOT_COMPLETED
 
 pytestmark = pytest.mark.django_db
 

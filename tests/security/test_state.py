@@ -21,16 +21,16 @@ from django_microsoft_sso.pending import (
     USED_STATE_KEY_PREFIX,
 )
 from tests.conftest import cross_site
-from tests.security.conftest import (
+from tests.helpers import (
     START,
-    STATE_REFUSED,
     assert_refused,
     assert_signed_in,
     messages_of,
-    query_of,
     signed_in_user,
     start,
+    state_of,
 )
+from tests.security.conftest import STATE_REFUSED
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +40,6 @@ on_redis = pytest.mark.skipif(
     "RedisCache" not in django_settings.CACHES["default"]["BACKEND"],
     reason="needs the cache on a Redis server: tox -e services",
 )
-
-
-def state_of(authorize_url):
-    return query_of(authorize_url)["state"]
 
 
 def pending_states(client):

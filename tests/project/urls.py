@@ -4,14 +4,14 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from django_microsoft_sso.views import microsoft_slo_view
-from tests import inline_admin
-from tests.app import views
+from tests.project import inline_admin
+from tests.project.app import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("private/", views.private, name="private"),
     path("admin/", admin.site.urls),
-    # A project's user admin with the Microsoft inline (tests/inline_admin.py).
+    # A project's user admin with the Microsoft inline (tests/project/inline_admin.py).
     path("inline-admin/", inline_admin.site.urls),
     # Any page with {% include "microsoft_sso/login_sso.html" %}; the second passes its own next.
     path("sign-in/", TemplateView.as_view(template_name="tests_app/sign_in.html"), name="sign_in"),

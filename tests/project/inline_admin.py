@@ -12,8 +12,9 @@ from django_microsoft_sso.admin import MicrosoftSSOUserInline
 
 site = admin.AdminSite(name="inline_admin")
 
-# Django's UserAdmin fits Django's User only; a custom user model (tests.settings_custom_user)
-# gets a plain ModelAdmin, so that this site passes the admin's checks with either.
+# Django's UserAdmin fits Django's User only; a custom user model
+# (tests.project.settings_custom_user) gets a plain ModelAdmin, so that this site passes the
+# admin's checks with either.
 BaseUserAdmin = UserAdmin if get_user_model() is User else admin.ModelAdmin
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from tests.urls import urlpatterns as test_urlpatterns
+from tests.project.urls import urlpatterns as test_urlpatterns
 
 urlpatterns = [
     *test_urlpatterns,

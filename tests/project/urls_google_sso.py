@@ -1,8 +1,8 @@
-"""The test URLs plus those of django-google-sso (tests/settings_google_sso.py)."""
+"""The test URLs plus those of django-google-sso (tests/project/settings_google_sso.py)."""
 
 from django.urls import include, path
 
-from tests.urls import urlpatterns as test_urlpatterns
+from tests.project.urls import urlpatterns as test_urlpatterns
 
 urlpatterns = [
     *test_urlpatterns,

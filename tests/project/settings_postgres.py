@@ -1,8 +1,9 @@
 """The test settings on the real servers: PostgreSQL for the database, Redis for the cache, and
 sessions in the cache backed by the database (``cached_db``).
 
-Run with ``pytest --ds=tests.settings_postgres tests/security`` (``tox -e services``). The servers
-must be running; nothing here starts them, and a server that cannot be reached fails the run.
+Run with ``pytest --ds=tests.project.settings_postgres tests/security`` (``tox -e services``).
+The servers must be running; nothing here starts them, and a server that cannot be reached fails
+the run.
 
 | variable                 | meaning                                   | default                     |
 |--------------------------|-------------------------------------------|-----------------------------|
@@ -16,7 +17,7 @@ must be running; nothing here starts them, and a server that cannot be reached f
 
 import os
 
-from tests.settings import *  # noqa: F403
+from tests.project.settings import *  # noqa: F403
 
 _database = os.environ.get("SSO_TEST_POSTGRES_DB", "test")
 

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class TestAppConfig(AppConfig):
-    name = "tests.app"
+    name = "tests.project.app"
     label = "tests_app"
     default_auto_field = "django.db.models.BigAutoField"

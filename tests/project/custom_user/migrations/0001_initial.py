@@ -1,7 +1,7 @@
 import django.utils.timezone
 from django.db import migrations, models
 
-import tests.custom_user.models
+import tests.project.custom_user.models
 
 
 class Migration(migrations.Migration):
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 "abstract": False,
             },
             managers=[
-                ("objects", tests.custom_user.models.UserManager()),
+                ("objects", tests.project.custom_user.models.UserManager()),
             ],
         ),
     ]

@@ -1,0 +1,1 @@
+"""The Django project the tests run: settings, URLs, apps, hooks and templates."""
