@@ -23,8 +23,9 @@ from django_microsoft_sso.domains import verify_domain
 from django_microsoft_sso.exceptions import GraphError, RefusedError, TokenError
 from django_microsoft_sso.facts import PersonFacts
 from django_microsoft_sso.graph import MicrosoftProfile
-from django_microsoft_sso.groups import Mapping, Memberships, claimed_groups, claimed_roles
+from django_microsoft_sso.groups import Mapping, claimed_groups, claimed_roles
 from django_microsoft_sso.logs import log
+from django_microsoft_sso.mapped_privileges import Memberships
 from django_microsoft_sso.models import MicrosoftSSOUser
 from django_microsoft_sso.tokens import MicrosoftIdentity
 from django_microsoft_sso.users import SyncResult, UserSync

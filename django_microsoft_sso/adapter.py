@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
     from django_microsoft_sso.facts import PersonFacts
     from django_microsoft_sso.graph import MicrosoftProfile
-    from django_microsoft_sso.groups import Grant, Memberships
+    from django_microsoft_sso.groups import Grant
+    from django_microsoft_sso.mapped_privileges import Memberships
 
 ADAPTER_SETTING = "MICROSOFT_SSO_ADAPTER"
 

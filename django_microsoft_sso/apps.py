@@ -17,7 +17,8 @@ class DjangoMicrosoftSSOConfig(AppConfig):
 
         from django_microsoft_sso import checks  # noqa: F401  (registers the system checks)
         from django_microsoft_sso.caches import reset_when_built_from
-        from django_microsoft_sso.groups import forget_database_rows, take_back_mapped_flags
+        from django_microsoft_sso.groups import forget_database_rows
+        from django_microsoft_sso.mapped_privileges import take_back_mapped_flags
 
         user_logged_in.connect(
             take_back_mapped_flags, dispatch_uid="django_microsoft_sso_take_back_mapped_flags"

@@ -40,8 +40,8 @@ from django_microsoft_sso.exceptions import (
     RefusedError,
     TokenError,
 )
-from django_microsoft_sso.groups import signing_in_with_microsoft
 from django_microsoft_sso.logs import log
+from django_microsoft_sso.mapped_privileges import signing_in_with_microsoft
 from django_microsoft_sso.tokens import MicrosoftIdentity
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import RefusedError
 from django_microsoft_sso.facts import PersonFacts
 from django_microsoft_sso.graph import MicrosoftProfile
-from django_microsoft_sso.groups import Memberships, apply_mapping
+from django_microsoft_sso.mapped_privileges import Memberships, apply_mapping
 from django_microsoft_sso.models import MicrosoftSSOUser
 
 if TYPE_CHECKING:
