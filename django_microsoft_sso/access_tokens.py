@@ -197,7 +197,9 @@ def access_token_of(
     else:
         raise invalid_token(f"token version {str(version)[:10]!r} is neither 1.0 nor 2.0")
     if claims["iss"] != expected_issuer:
-        raise invalid_token(f"token issuer {str(claims['iss'])[:100]!r} is not {expected_issuer!r}")
+        raise invalid_token(
+            f"token issuer {str(claims['iss'])[:100]!r} is not {expected_issuer!r}"
+        )
     verify_tenant(sso, metadata, tenant_id)
     if not isinstance(client_app_id, str) or not client_app_id:
         raise invalid_token("token names no client app")

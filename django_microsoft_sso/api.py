@@ -249,7 +249,7 @@ def _authenticated(
         return refusal_response(error)
     if found is None:
         return refusal_response(BearerError(401, None, "", "no bearer token"))
-    request.user, request.auth = found  # type: ignore[attr-defined]
+    request.user, request.auth = found  # type: ignore[attr-defined,assignment]
     return None
 
 

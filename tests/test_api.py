@@ -264,7 +264,11 @@ def test_a_v1_issuer_on_a_v2_token_is_refused(microsoft, signed_in):
 
 @pytest.mark.parametrize("algorithm", ["none", "HS256"])
 def test_alg_none_and_hs256_are_refused(microsoft, signed_in, algorithm):
-    token = forged(microsoft.access_token(signed_in), key="a-shared-secret-long-enough-for-hmac-sha256", algorithm=algorithm)
+    token = forged(
+        microsoft.access_token(signed_in),
+        key="a-shared-secret-long-enough-for-hmac-sha256",
+        algorithm=algorithm,
+    )
 
     assert_invalid_token(call(me, token))
 
@@ -375,7 +379,11 @@ def test_a_person_who_never_signed_in_is_created_when_creation_is_on(microsoft, 
     assert response.status_code == 200
     assert again.status_code == 200
     user = User.objects.get()
-    assert (user.username, user.email, user.first_name) == ("bob@contoso.com", "bob@contoso.com", "")
+    assert (user.username, user.email, user.first_name) == (
+        "bob@contoso.com",
+        "bob@contoso.com",
+        "",
+    )
     link = MicrosoftSSOUser.objects.get(user=user)
     assert (link.tenant_id, link.microsoft_id) == (TENANT, bob.object_id)
     assert microsoft.count("batch") == microsoft.count("me") == 0
@@ -388,7 +396,11 @@ def test_a_v1_token_creates_the_user_with_its_names(microsoft, settings):
     assert call(me, microsoft.access_token(bob, version="1.0")).status_code == 200
 
     user = User.objects.get()
-    assert (user.username, user.first_name, user.last_name) == ("bob@contoso.com", "Bob", "Builder")
+    assert (user.username, user.first_name, user.last_name) == (
+        "bob@contoso.com",
+        "Bob",
+        "Builder",
+    )
 
 
 def test_creation_applies_the_domain_rule(microsoft, settings):

@@ -244,9 +244,7 @@ class AccessTokens:
                     "preferred_username": person.user_principal_name,
                 }
             )
-        return self._signed_access_token(
-            person.tenant_id, audience, version, {**minted, **claims}
-        )
+        return self._signed_access_token(person.tenant_id, audience, version, {**minted, **claims})
 
     def app_token(
         self,
@@ -297,4 +295,6 @@ class AccessTokens:
         }
         payload = {name: value for name, value in payload.items() if value is not None}
         key = self.signing_key
-        return jwt.encode(payload, key, algorithm="RS256", headers={"kid": key_id(key), "typ": "JWT"})
+        return jwt.encode(
+            payload, key, algorithm="RS256", headers={"kid": key_id(key), "typ": "JWT"}
+        )
