@@ -22,6 +22,8 @@ and 403 with ``{"detail": ...}``, only not the ``WWW-Authenticate`` header.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
@@ -85,23 +87,29 @@ class MicrosoftBearer(HttpBearer):
         except BearerError as error:
             if error.status == 403:
                 raise MicrosoftForbidden(error) from None
-            raise MicrosoftUnauthorized(error) from None
+            if error.status == 401:
+                raise MicrosoftUnauthorized(error) from None
+            # Microsoft's keys out of reach (503): not the caller's fault, no challenge.
+            raise MicrosoftBearerError(error) from None
         if outcome is None:
             setattr(request, _CHALLENGE_ATTRIBUTE, True)
             return None
         user, access = outcome
-        request.user = user
+        # The Django user of the web sign-in, as AuthenticationMiddleware would have set it.
+        request.user = user  # type: ignore[assignment]
         return access
 
 
 def add_bearer_error_handlers(ninja_api: NinjaAPI) -> None:
     """Answer the refusals of ``MicrosoftBearer`` with RFC 6750's ``WWW-Authenticate`` header."""
 
-    def refusal(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # ninja types a handler's exception as "the class or an instance"; it passes an instance.
+    def refusal(request: HttpRequest, exc: Any) -> HttpResponse:
         status = getattr(exc, "status_code", 401)
         response = ninja_api.create_response(request, {"detail": str(exc)}, status=status)
         if isinstance(exc, MicrosoftBearerError):
-            response["WWW-Authenticate"] = exc.www_authenticate
+            if status in (401, 403):
+                response["WWW-Authenticate"] = exc.www_authenticate
         elif getattr(request, _CHALLENGE_ATTRIBUTE, False):
             response["WWW-Authenticate"] = "Bearer"
         return response

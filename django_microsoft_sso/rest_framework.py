@@ -49,8 +49,7 @@ class MicrosoftTokenAuthentication(BaseAuthentication):
         try:
             outcome = api.authenticate(request._request)
         except BearerError as error:
-            setattr(request, _ERROR_ATTRIBUTE, error)
-            raise exceptions.AuthenticationFailed(error.description) from None
+            raise drf_exception(request, error) from None
         if outcome is None:
             return None
         user, access = outcome
@@ -63,8 +62,19 @@ class MicrosoftTokenAuthentication(BaseAuthentication):
 
 def has_bearer_scheme(request: Request) -> bool:
     """Whether the Authorization header is ours: another scheme belongs to another class."""
-    header = request._request.headers.get("Authorization", "")
+    header: str = request._request.headers.get("Authorization", "")
     return header.split(" ", 1)[0].strip().lower() == "bearer"
+
+
+def drf_exception(request: Request, error: BearerError) -> exceptions.APIException:
+    """The DRF exception that answers ``error`` with its status and ``WWW-Authenticate``."""
+    if error.status == 401:
+        # DRF sets the header of a 401 from ``authenticate_header``, which reads this.
+        setattr(request, _ERROR_ATTRIBUTE, error)
+        return exceptions.AuthenticationFailed(error.description)
+    if error.status == 403:
+        return InsufficientScope(error)
+    return MicrosoftUnavailable(error)
 
 
 class InsufficientScope(exceptions.PermissionDenied):
@@ -76,6 +86,16 @@ class InsufficientScope(exceptions.PermissionDenied):
     def __init__(self, error: BearerError) -> None:
         super().__init__(error.description)
         self.auth_header = error.www_authenticate()
+
+
+class MicrosoftUnavailable(exceptions.APIException):
+    """The token could not be checked now (Microsoft's signing keys out of reach): try later."""
+
+    status_code = 503
+
+    def __init__(self, error: BearerError) -> None:
+        super().__init__(error.description)
+        self.status_code = error.status
 
 
 class _RequiresClaims(BasePermission):
@@ -91,9 +111,11 @@ class _RequiresClaims(BasePermission):
             return False
         scopes, app_roles = self.required(view)
         try:
-            api.require(access, scopes=tuple(scopes), app_roles=tuple(app_roles))
+            api.require(
+                access, scopes=tuple(scopes), app_roles=tuple(app_roles), request=request._request
+            )
         except BearerError as error:
-            raise InsufficientScope(error) from None
+            raise drf_exception(request, error) from None
         return True
 
 

@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("ninja", reason="django-ninja is not installed (tox -e ninja runs these)")
 
-from tests.api_integrations.conftest import (  # noqa: E402
+from tests.api_integrations.conftest import (
     APP_ROLE,
     SCOPE,
     UNKNOWN_APP_ID,

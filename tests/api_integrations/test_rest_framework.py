@@ -6,9 +6,9 @@ pytest.importorskip(
     "rest_framework", reason="Django REST framework is not installed (tox -e drf runs these)"
 )
 
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured
 
-from tests.api_integrations.conftest import (  # noqa: E402
+from tests.api_integrations.conftest import (
     APP_ROLE,
     SCOPE,
     UNKNOWN_APP_ID,

@@ -12,6 +12,7 @@ from django_microsoft_sso.rest_framework import (
     MicrosoftTokenAuthentication,
 )
 from tests.api_integrations.conftest import APP_ROLE, SCOPE
+from tests.project.urls import urlpatterns as project_urlpatterns
 
 
 def caller(request):
@@ -59,7 +60,9 @@ class Forgetful(APIView):
         return Response(caller(request))
 
 
+# The project's own URLs too: the web sign-in that makes Alice's user.
 urlpatterns = [
+    *project_urlpatterns,
     path("me/", Me.as_view()),
     path("scoped/", Scoped.as_view()),
     path("reports/", Reports.as_view()),

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from django_microsoft_sso.ninja import MicrosoftBearer, add_bearer_error_handlers
 from tests.api_integrations.conftest import APP_ROLE, SCOPE
+from tests.project.urls import urlpatterns as project_urlpatterns
 
 
 def caller(request):
@@ -45,4 +46,5 @@ def bare_scoped(request):
     return caller(request)
 
 
-urlpatterns = [path("ninja/", api.urls), path("bare/", bare.urls)]
+# The project's own URLs too: the web sign-in that makes Alice's user.
+urlpatterns = [*project_urlpatterns, path("ninja/", api.urls), path("bare/", bare.urls)]
