@@ -172,7 +172,9 @@ def api_integrations_import() -> object:
     return bool(rest_framework.MicrosoftTokenAuthentication and ninja.MicrosoftBearer)
 
 
-check("the DRF and django-ninja integrations import (drf and ninja extras)", api_integrations_import)
+check(
+    "the DRF and django-ninja integrations import (drf and ninja extras)", api_integrations_import
+)
 
 if failures:
     sys.exit(f"{len(failures)} check(s) of the installed package failed")
