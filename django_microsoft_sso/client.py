@@ -8,6 +8,7 @@ through the pooled client of ``transport``, and reads the tenant's OpenID config
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -41,6 +42,7 @@ from django_microsoft_sso.exceptions import (
     IdTokenError,
     MicrosoftThrottledError,
     MicrosoftUnavailableError,
+    OnBehalfOfError,
     TokenError,
 )
 from django_microsoft_sso.tenants import (
@@ -62,6 +64,7 @@ __all__ = [
     "initiate_flow",
     "metadata_url",
     "msal_app",
+    "on_behalf_of",
     "redeem_code",
     "refresh_tokens",
     "signing_key",
@@ -77,12 +80,21 @@ _lock = threading.Lock()
 # One application per (application id, credential digest, authority); each holds the
 # Retry-After waits of its token endpoint.
 _apps: dict[tuple[str, str, str], msal.ConfidentialClientApplication] = {}
+# On-behalf-of tokens: (application id, SHA-256 of the caller's token, scopes) ->
+# (time.time() until which it is used, access token). The caller's token is not kept.
+_obo_tokens: dict[tuple[str, str, tuple[str, ...]], tuple[float, str]] = {}
+# A token is used until this long before it expires: the downstream API must still accept it.
+OBO_EXPIRY_MARGIN = 120
+# Tokens kept at most; past it the expired ones go, then the oldest.
+OBO_MAX_TOKENS = 10_000
 
 
 def forget() -> None:
-    """Forget the msal applications of this process, and with them every Retry-After wait."""
+    """Forget the msal applications of this process, with every Retry-After wait, and the
+    on-behalf-of tokens it keeps."""
     with _lock:
         _apps.clear()
+        _obo_tokens.clear()
 
 
 class _DiscardingTokenCache(msal.TokenCache):  # type: ignore[misc]
@@ -320,3 +332,54 @@ def refresh_tokens(sso: Settings, refresh_token: str) -> dict[str, Any]:
     if not isinstance(result, dict):
         raise MicrosoftUnavailableError("refresh: answer is not a JSON object")
     return result
+
+
+def on_behalf_of(sso: Settings, user_assertion: str, scopes: list[str]) -> str:
+    """An access token for ``scopes`` on behalf of the caller of ``user_assertion``.
+
+    msal's on-behalf-of flow (one request), kept in this process until shortly before it
+    expires, per caller's token and scopes: a second call of the same request, or of the next
+    request with the same token, asks Microsoft nothing. Raises ``OnBehalfOfError``.
+    """
+    wanted = tuple(sorted(set(scopes)))
+    key = (
+        str(sso.application_id),
+        hashlib.sha256(user_assertion.encode()).hexdigest(),
+        wanted,
+    )
+    now = time.time()
+    kept = _obo_tokens.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    try:
+        app = msal_app(sso)
+        result = _call_microsoft(
+            "on_behalf_of",
+            lambda: app.acquire_token_on_behalf_of(user_assertion, list(wanted)),
+        )
+    except MicrosoftThrottledError as error:
+        raise OnBehalfOfError(503, None, error.detail) from error
+    except MicrosoftUnavailableError as error:
+        raise OnBehalfOfError(503, None, error.detail) from error
+    except ConfigurationError as error:
+        raise OnBehalfOfError(502, None, error.detail) from error
+    except (IndexError, AttributeError, TypeError) as error:
+        raise OnBehalfOfError(502, None, "on_behalf_of: answer does not decode") from error
+    if not isinstance(result, dict):
+        raise OnBehalfOfError(503, None, "on_behalf_of: answer is not a JSON object")
+    token = result.get("access_token")
+    if "error" in result or not isinstance(token, str) or not token:
+        error_name = str(result.get("error") or "no_access_token")[:60]
+        codes = result.get("error_codes")
+        shown = ",".join(str(code)[:12] for code in codes[:5]) if isinstance(codes, list) else ""
+        raise OnBehalfOfError(502, error_name, f"on_behalf_of: {error_name} AADSTS{shown}")
+    expires_in = result.get("expires_in")
+    lifetime = expires_in if isinstance(expires_in, int) and expires_in > 0 else 0
+    with _lock:
+        if len(_obo_tokens) >= OBO_MAX_TOKENS:
+            for old in [k for k, (until, _t) in _obo_tokens.items() if until <= now]:
+                del _obo_tokens[old]
+            while len(_obo_tokens) >= OBO_MAX_TOKENS:
+                del _obo_tokens[next(iter(_obo_tokens))]
+        _obo_tokens[key] = (now + lifetime - OBO_EXPIRY_MARGIN, token)
+    return token

@@ -375,6 +375,22 @@ class Settings:
         "Write how many pages of groups to read at most: 10.",
     )
     mapping_tenants = Setting[list[str]]("MICROSOFT_SSO_MAPPING_TENANTS", [])
+    api_audiences = Setting[list[str] | None](
+        "MICROSOFT_SSO_API_AUDIENCES",
+        None,
+        "E057",
+        shapes.list_of(shapes.audience, allow_none=True),
+        'Write a list of audiences: ["api://<application id>"], or None for the application id '
+        "and api://<application id>.",
+    )
+    api_allowed_client_apps = Setting[list[str]](
+        "MICROSOFT_SSO_API_ALLOWED_CLIENT_APPS",
+        [],
+        "E058",
+        shapes.list_of(shapes.application_id),
+        'Write a list of client application ids: ["11111111-2222-3333-4444-555555555555"].',
+    )
+    api_create_users = flag("MICROSOFT_SSO_API_CREATE_USERS", False, "E059")
     admin_route = Setting[str](
         "SSO_ADMIN_ROUTE",
         "admin:index",

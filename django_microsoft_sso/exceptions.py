@@ -113,3 +113,19 @@ class ConfigurationError(LoginError):
         "Sign in with Microsoft is not configured correctly. Please contact your administrator."
     )
     reason = "configuration"
+
+
+class OnBehalfOfError(Exception):
+    """Microsoft gave no token for a downstream API on behalf of the API's caller.
+
+    ``status`` is the answer a view may give: 503 when Microsoft could not be reached or asked
+    to wait, 502 when it refused (``error`` is its OAuth error, e.g. ``invalid_grant`` when the
+    person must consent first). ``reason`` is for the log and never holds a token.
+    ``microsoft_sso_token_required`` answers with ``status`` when a view lets it through.
+    """
+
+    def __init__(self, status: int, error: str | None, reason: str) -> None:
+        self.status = status
+        self.error = error
+        self.reason = reason
+        super().__init__(reason)

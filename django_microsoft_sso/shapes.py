@@ -142,3 +142,17 @@ def transport(value: Any) -> str | None:
     except ImproperlyConfigured as error:
         return f"does not load ({error})"
     return None
+
+
+def audience(entry: Any) -> str | None:
+    if not isinstance(entry, str) or not entry or any(char.isspace() for char in entry):
+        return "is not an audience (an application id or an application ID URI)"
+    return None
+
+
+def application_id(entry: Any) -> str | None:
+    from django_microsoft_sso.tenants import TENANT_ID
+
+    if not isinstance(entry, str) or not TENANT_ID.fullmatch(entry):
+        return "is not an application (client) id, a GUID, and matches no app"
+    return None

@@ -1,4 +1,5 @@
 import secrets
+import time
 
 import pytest
 from django.core.cache import cache
@@ -16,6 +17,17 @@ def logs():
     handler = logger.add(lines.append, level="DEBUG", format="{level} {message}")
     yield lines
     logger.remove(handler)
+
+
+@pytest.fixture
+def minutes_later(monkeypatch):
+    """Move the process's monotonic clock forward, as waiting would, without the wait."""
+    real_monotonic = time.monotonic
+
+    def advance(minutes):
+        monkeypatch.setattr(time, "monotonic", lambda: real_monotonic() + minutes * 60)
+
+    return advance
 
 
 @pytest.fixture

@@ -655,6 +655,19 @@ SHAPE_CASES = [
         ["no_such_module.transport", "tests.project.hooks_for_tests.NOT_CALLABLE", 42],
         [None, "tests.project.hooks_for_tests.explode"],
     ),
+    (
+        "E057",
+        "MICROSOFT_SSO_API_AUDIENCES",
+        ["api://x", ["api://a b"], [""], [42]],
+        [None, [], ["api://reports.contoso.com", "11111111-2222-3333-4444-555555555555"]],
+    ),
+    (
+        "E058",
+        "MICROSOFT_SSO_API_ALLOWED_CLIENT_APPS",
+        [TENANT, ["daemon"], None],
+        [[], [TENANT], (TENANT.upper(),)],
+    ),
+    ("E059", "MICROSOFT_SSO_API_CREATE_USERS", ["True"], [True, False]),
 ]
 
 

@@ -359,17 +359,6 @@ def test_signing_keys_are_fetched_once_for_many_sign_ins(client, microsoft, alic
     assert microsoft.count("metadata") == metadata_requests
 
 
-@pytest.fixture
-def minutes_later(monkeypatch):
-    """Move the process's monotonic clock forward, as waiting would, without the wait."""
-    real_monotonic = time.monotonic
-
-    def advance(minutes):
-        monkeypatch.setattr(time, "monotonic", lambda: real_monotonic() + minutes * 60)
-
-    return advance
-
-
 def test_unknown_kid_with_nothing_cached_fetches_the_keys_once(
     client, microsoft, alice, logs, other_key
 ):

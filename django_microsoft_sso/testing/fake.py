@@ -26,7 +26,12 @@ from django_microsoft_sso.testing.directory import (
 from django_microsoft_sso.testing.faults import Faults, Outcome
 from django_microsoft_sso.testing.graph import Graph
 from django_microsoft_sso.testing.signin import BrowserSide, Grant
-from django_microsoft_sso.testing.signing import IdTokens, Metadata, default_signing_key
+from django_microsoft_sso.testing.signing import (
+    AccessTokens,
+    IdTokens,
+    Metadata,
+    default_signing_key,
+)
 from django_microsoft_sso.testing.tokens import TokenService
 
 if TYPE_CHECKING:
@@ -35,7 +40,9 @@ else:
     _TestCaseBase = object
 
 
-class FakeMicrosoft(Directory, BrowserSide, Metadata, TokenService, IdTokens, Graph, Faults):
+class FakeMicrosoft(
+    Directory, BrowserSide, Metadata, TokenService, IdTokens, AccessTokens, Graph, Faults
+):
     """Microsoft's identity platform and Graph, in-process, for the users you add."""
 
     def __init__(

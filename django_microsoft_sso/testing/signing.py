@@ -7,6 +7,7 @@ import hashlib
 import json
 import secrets
 import time
+import uuid
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -173,3 +174,127 @@ class IdTokens:
             encoded_header = b64url(json.dumps({"alg": "none", **header}).encode())
             return f"{encoded_header}.{b64url(json.dumps(claims).encode())}."
         return jwt.encode(claims, key, algorithm=algorithm, headers=header)
+
+
+# A client app of the tests: the single-page app that asks for tokens for the project's API.
+DEFAULT_CALLER_APP_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+
+
+class AccessTokens:
+    """Access tokens for the project's API, shaped and signed as Entra issues them.
+
+    Claims from Microsoft's "Access token claims reference": v2.0 tokens have the issuer
+    ``https://login.microsoftonline.com/<tid>/v2.0`` and ``azp``; v1.0 tokens
+    ``https://sts.windows.net/<tid>/`` and ``appid``, ``upn`` and ``unique_name``. An app-only
+    token has ``roles``, no ``scp``, and ``oid`` equal to ``sub`` (the client's service
+    principal); ``idtyp: app`` is there when the optional claim is configured.
+    """
+
+    client_id: str
+    login_host: str
+    signing_key: rsa.RSAPrivateKey
+
+    if TYPE_CHECKING:
+
+        def project_tenant_id(self) -> str: ...
+
+    def access_token(
+        self,
+        person: MicrosoftUser,
+        scopes: list[str] | tuple[str, ...] = ("access_as_user",),
+        *,
+        audience: str | None = None,
+        version: str = "2.0",
+        client_app_id: str = DEFAULT_CALLER_APP_ID,
+        **claims: Any,
+    ) -> str:
+        """A delegated token of ``person`` for the project's API (``audience``: its default).
+
+        ``claims`` add to or replace Entra's; a claim given as None is left out. No scopes:
+        no ``scp`` claim.
+        """
+        minted: dict[str, Any] = {
+            "oid": person.object_id,
+            "sub": b64url(
+                hashlib.sha256(f"{person.object_id}:{self.client_id}".encode()).digest()
+            ),
+            "tid": person.tenant_id,
+            "name": person.display_name,
+        }
+        if scopes:
+            minted["scp"] = " ".join(scopes)
+        if person.roles:
+            minted["roles"] = list(person.roles)
+        if version == "1.0":
+            minted.update(
+                {
+                    "appid": client_app_id,
+                    "appidacr": "0",
+                    "upn": person.user_principal_name,
+                    "unique_name": person.user_principal_name,
+                    "given_name": person.given_name,
+                    "family_name": person.surname,
+                }
+            )
+        else:
+            minted.update(
+                {
+                    "azp": client_app_id,
+                    "azpacr": "0",
+                    "preferred_username": person.user_principal_name,
+                }
+            )
+        return self._signed_access_token(person.tenant_id, audience, version, {**minted, **claims})
+
+    def app_token(
+        self,
+        client_app_id: str,
+        roles: list[str] | tuple[str, ...] = (),
+        *,
+        audience: str | None = None,
+        version: str = "2.0",
+        tenant_id: str | None = None,
+        **claims: Any,
+    ) -> str:
+        """An app-only token (client credentials) of ``client_app_id`` for the project's API."""
+        tenant = tenant_id or self.project_tenant_id()
+        service_principal = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant}/{client_app_id}"))
+        minted: dict[str, Any] = {
+            "oid": service_principal,
+            "sub": service_principal,
+            "tid": tenant,
+            "idtyp": "app",
+        }
+        if roles:
+            minted["roles"] = list(roles)
+        minted["appid" if version == "1.0" else "azp"] = client_app_id
+        minted["appidacr" if version == "1.0" else "azpacr"] = "1"
+        return self._signed_access_token(tenant, audience, version, {**minted, **claims})
+
+    def _signed_access_token(
+        self, tenant_id: str, audience: str | None, version: str, claims: dict[str, Any]
+    ) -> str:
+        now = int(time.time())
+        if version == "1.0":
+            issuer = f"https://sts.windows.net/{tenant_id}/"
+            default_audience = f"api://{self.client_id}"
+        else:
+            issuer = f"https://{self.login_host}/{tenant_id}/v2.0"
+            default_audience = self.client_id
+        payload: dict[str, Any] = {
+            "aud": audience or default_audience,
+            "iss": issuer,
+            "iat": now,
+            "nbf": now,
+            "exp": now + 3600,
+            "aio": "fake-aio",
+            "rh": "0.fake",
+            "uti": secrets.token_urlsafe(16),
+            "ver": version,
+            **claims,
+        }
+        payload = {name: value for name, value in payload.items() if value is not None}
+        key = self.signing_key
+        return jwt.encode(
+            payload, key, algorithm="RS256", headers={"kid": key_id(key), "typ": "JWT"}
+        )

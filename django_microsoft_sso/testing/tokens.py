@@ -21,6 +21,10 @@ from django_microsoft_sso.testing.signin import Grant
 from django_microsoft_sso.testing.wire import aad_error, b64url
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+# The on-behalf-of grant (learn.microsoft.com: "Microsoft identity platform and OAuth 2.0
+# On-Behalf-Of flow"): ``assertion`` is the token the API received, ``requested_token_use``
+# is ``on_behalf_of``.
+OBO_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 
 class TokenService:
@@ -39,6 +43,7 @@ class TokenService:
     _access_tokens: dict[str, tuple[MicrosoftUser, float]]
     _refresh_tokens: dict[str, tuple[MicrosoftUser, str]]
     _ended_refresh_tokens: dict[str, int]
+    users: list[MicrosoftUser]
 
     if TYPE_CHECKING:
 
@@ -46,7 +51,7 @@ class TokenService:
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         form = {key: values[0] for key, values in parse_qs(request.content.decode()).items()}
-        if form.get("grant_type") not in ("authorization_code", "refresh_token"):
+        if form.get("grant_type") not in ("authorization_code", "refresh_token", OBO_GRANT):
             return aad_error(
                 400, "unsupported_grant_type", "AADSTS70003: unsupported grant", 70003
             )
@@ -71,7 +76,54 @@ class TokenService:
         with self._lock:
             if form["grant_type"] == "refresh_token":
                 return self._refresh(form)
+            if form["grant_type"] == OBO_GRANT:
+                return self._on_behalf_of(form)
             return self._redeem(form)
+
+    def _on_behalf_of(self, form: dict[str, str]) -> httpx.Response:
+        """A token for another API, for the person of a delegated token issued to this app."""
+        if form.get("requested_token_use") != "on_behalf_of":
+            return aad_error(
+                400, "invalid_request", "AADSTS900144: requested_token_use is missing.", 900144
+            )
+        try:
+            claims = jwt.decode(
+                form.get("assertion", ""),
+                self.signing_key.public_key(),
+                algorithms=["RS256"],
+                audience=[self.client_id, f"api://{self.client_id}"],
+                options={"require": ["exp", "aud", "tid", "oid"]},
+            )
+        except jwt.PyJWTError:
+            return aad_error(
+                400,
+                "invalid_grant",
+                "AADSTS50013: Assertion failed signature validation.",
+                50013,
+            )
+        if "scp" not in claims:
+            return aad_error(
+                400,
+                "invalid_grant",
+                "AADSTS50013: Assertion is not a delegated token of a user.",
+                50013,
+            )
+        person = next(
+            (
+                user
+                for user in self.users
+                if user.object_id.lower() == str(claims["oid"]).lower()
+                and user.tenant_id.lower() == str(claims["tid"]).lower()
+            ),
+            None,
+        )
+        if person is None:
+            return aad_error(
+                400, "invalid_grant", "AADSTS50034: The user account does not exist.", 50034
+            )
+        body = self._tokens_for(person, form.get("scope", ""))
+        self.issued_tokens.append(body)
+        return httpx.Response(200, json=body)
 
     def _assertion_problem(self, request: httpx.Request, form: dict[str, str]) -> str | None:
         """Why the client assertion does not prove the registered certificate, or None."""
