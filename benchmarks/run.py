@@ -49,6 +49,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+API_SECTION = "## API requests"
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.middleware import QUERIES_HEADER  # noqa: E402
@@ -589,6 +590,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(text)
     if not options.no_write:
+        # The API section is benchmarks/api.py's: it stays as that script last wrote it.
+        if options.output.is_file():
+            previous = options.output.read_text(encoding="utf-8")
+            if API_SECTION in previous:
+                text = text.rstrip("\n") + "\n\n" + API_SECTION + previous.split(API_SECTION, 1)[1]
         options.output.write_text(text, encoding="utf-8")
         print(f"written to {options.output}")
     return 0

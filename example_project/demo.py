@@ -8,10 +8,16 @@ below; each shows one side of the package.
 
 from __future__ import annotations
 
+import os
 import struct
+import tempfile
 import uuid
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from django_microsoft_sso.testing import (
     DEFAULT_CLIENT_ID,
@@ -111,6 +117,7 @@ def demo_microsoft() -> FakeMicrosoft:
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         tenant_domains={"contoso.com": CONTOSO_TENANT_ID, "fabrikam.com": FABRIKAM_TENANT_ID},
+        signing_key=signing_key(),
     )
     add_people(fake)
     return fake
@@ -133,6 +140,40 @@ def add_people(fake: FakeMicrosoft) -> dict[str, MicrosoftUser]:
         )
         for person in PEOPLE
     }
+
+
+def signing_key_path() -> Path:
+    """Beside the example's database: each copy of the example (and each test run) has its own."""
+    from django.conf import settings
+
+    database = str(settings.DATABASES["default"]["NAME"])
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return Path(tempfile.gettempdir()) / "django-microsoft-sso-demo-signing-key.pem"
+    return Path(database).with_name("demo-signing-key.pem")
+
+
+def signing_key() -> rsa.RSAPrivateKey:
+    """The emulator's signing key, kept in a file so that ``microsoft_sso_demo_token`` (another
+    process) signs access tokens that the running emulator's published keys verify."""
+    path = signing_key_path()
+    try:
+        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if isinstance(loaded, rsa.RSAPrivateKey):
+            return loaded
+    except (OSError, ValueError):
+        pass
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    # Whole or not at all: the server and the command may both write it at their first start.
+    partial = path.with_name(f"{path.name}.{os.getpid()}")
+    partial.write_bytes(pem)
+    partial.chmod(0o600)
+    os.replace(partial, path)
+    return key
 
 
 # -- a picture for a person: their initials on a coloured square, as a PNG ----------------------

@@ -130,6 +130,9 @@ if EXAMPLE_USES_EMULATOR:
     MICROSOFT_SSO_HTTP_TRANSPORT = "django_microsoft_sso.testing.emulator.transport"
     # Signing out passes through the emulator's sign-out page, as it would through Microsoft's.
     MICROSOFT_SSO_SLO_ENABLED = True
+    # A demo person may call the API before signing in on the web: the token makes the user,
+    # under the same tenant and domain rules (Mika of Fabrikam is still refused).
+    MICROSOFT_SSO_API_CREATE_USERS = True
 else:
     MICROSOFT_SSO_APPLICATION_ID = env_text("MICROSOFT_SSO_APPLICATION_ID")
     MICROSOFT_SSO_CLIENT_SECRET = env_text("MICROSOFT_SSO_CLIENT_SECRET")

@@ -161,6 +161,21 @@ check("the admin login page shows the button, with its logo", button_on_the_admi
 check("a full sign-in through the fake Microsoft lands on next, signed in", full_sign_in)
 check("a failure message and the button render in Portuguese (pt-BR)", message_in_portuguese)
 
+
+def api_integrations_import() -> object:
+    """Both integrations load from the wheel beside the drf and ninja extras it was given."""
+    from django_microsoft_sso import ninja, rest_framework
+
+    modules = [Path(module.__file__ or "").resolve().parent for module in (ninja, rest_framework)]
+    if any(module != PACKAGE for module in modules):
+        return f"imported from {modules}, not {PACKAGE}"
+    return bool(rest_framework.MicrosoftTokenAuthentication and ninja.MicrosoftBearer)
+
+
+check(
+    "the DRF and django-ninja integrations import (drf and ninja extras)", api_integrations_import
+)
+
 if failures:
     sys.exit(f"{len(failures)} check(s) of the installed package failed")
 print(f"the installed package works ({PACKAGE})")

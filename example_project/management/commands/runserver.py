@@ -74,6 +74,15 @@ def banner(site: str) -> str:
             f"  {person.display_name:<16} {person.user_principal_name:<19} {person.shows}"
             for person in PEOPLE
         ]
+        from example_project.management.commands.microsoft_sso_demo_token import api_paths
+
+        if api_paths():
+            lines += [
+                "",
+                f"The API ({', '.join(api_paths())}) takes an access token of a demo person:",
+                "  python example_project/manage.py microsoft_sso_demo_token ada@contoso.com",
+                "prints one, and the curl lines that call the API with it.",
+            ]
         lines += [
             "",
             "To sign in with the real Microsoft instead, set MICROSOFT_SSO_APPLICATION_ID,",
