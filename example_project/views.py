@@ -2,13 +2,15 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from django_microsoft_sso.models import MicrosoftSSOUser
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Anyone may look: the page says who is signed in and offers to sign in or out."""
-    context = {}
+    # The package's button keeps the page's ``next``: signing in here leads to the private page.
+    context: dict[str, object] = {"next": reverse("private")}
     if getattr(settings, "EXAMPLE_USES_EMULATOR", False):
         from example_project.demo import PEOPLE
 
