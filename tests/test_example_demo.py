@@ -8,6 +8,7 @@ emulator's pages over HTTP, as a browser would.
 import re
 import struct
 import zlib
+from pathlib import Path
 
 import httpx
 import pytest
@@ -145,6 +146,13 @@ def test_home_page_introduces_demo_people(client, demo_people):
             f"<tr><th>{person.display_name}</th><td>{person.user_principal_name}</td>"
             f"<td>{person.shows}</td></tr>"
         ) in html
+
+
+def test_readme_demo_table_says_what_each_person_sees():
+    readme = (Path(demo.__file__).resolve().parent.parent / "README.md").read_text()
+
+    for person in demo.PEOPLE:
+        assert f"| {person.display_name} | {person.shows} |" in readme
 
 
 @pytest.mark.django_db
