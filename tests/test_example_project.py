@@ -264,6 +264,23 @@ def test_starts_without_app_registration_and_says_what_to_set():
     assert "MICROSOFT_SSO_APPLICATION_ID and MICROSOFT_SSO_CLIENT_SECRET not set" in result.stderr
 
 
+def test_deploy_check_names_the_checks_it_silences():
+    result = manage(
+        "check",
+        "--deploy",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="k" * 50,
+        DJANGO_ALLOWED_HOSTS="example.com",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "(2 silenced)" in result.stdout + result.stderr
+    assert (
+        "django_microsoft_sso.E001 and django_microsoft_sso.E002, which say the same, are "
+        "silenced until they are set." in result.stderr
+    )
+
+
 def test_app_registration_without_domains_warns_that_nobody_gets_in():
     result = manage(
         "check",
