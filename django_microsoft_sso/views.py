@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -87,6 +88,10 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     sso = Settings(request)
     login_hint = request.session.get(LOGIN_HINT_SESSION_KEY)
     logout(request)
+    if sso.enable_messages:
+        # Shown where the person lands, after Microsoft's sign-out page too: without it the
+        # page they come back to looks the same as before they clicked.
+        messages.info(request, _("You have signed out."), fail_silently=True)
     target = resolve_setting_url(sso.logout_redirect_path)
     if not (sso.slo_enabled and sso.enabled):
         return HttpResponseRedirect(target)

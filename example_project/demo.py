@@ -78,7 +78,7 @@ PEOPLE = [
         mail="ada@contoso.com",
         photo_colour=(0, 103, 184),
         superuser=True,
-        shows="superuser with a photo: the admin shows it, and every user",
+        shows="superuser with a photo: lands in the admin, her picture, name and e-mail at the top",
     ),
     DemoPerson(
         "noor@contoso.com",
@@ -86,7 +86,7 @@ PEOPLE = [
         "Haddad",
         "Site editor",
         superuser=True,
-        shows="superuser with no e-mail address at Microsoft",
+        shows="superuser with no e-mail address at Microsoft: lands in the admin all the same",
     ),
     DemoPerson(
         "sam@contoso.com",
@@ -94,7 +94,7 @@ PEOPLE = [
         "Lee",
         "Sales",
         mail="sam@contoso.com",
-        shows="not staff: sees the private page, not the admin",
+        shows="not staff: the admin turns him away, the private page greets him",
     ),
     DemoPerson(
         "mika@fabrikam.com",
@@ -104,7 +104,7 @@ PEOPLE = [
         mail="mika@fabrikam.com",
         tenant_id=FABRIKAM_TENANT_ID,
         photo_colour=(135, 100, 184),
-        shows="another organization (Fabrikam): refused with a message",
+        shows="another organization (Fabrikam): refused, the login page says why",
     ),
 ]
 

@@ -148,5 +148,5 @@ MICROSOFT_SSO_LOGOUT_REDIRECT_PATH = "home"
 SILENCED_SYSTEM_CHECKS = []
 if not (MICROSOFT_SSO_APPLICATION_ID and MICROSOFT_SSO_CLIENT_SECRET):
     # The example still starts without an app registration; example_project.W001 says what to
-    # set, and a sign-in attempt ends with a message instead of a login.
+    # set and names these, and a sign-in attempt ends with a message instead of a login.
     SILENCED_SYSTEM_CHECKS += ["django_microsoft_sso.E001", "django_microsoft_sso.E002"]

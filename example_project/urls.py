@@ -9,6 +9,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("private/", views.private, name="private"),
     path("admin/", admin.site.urls),
+    # The demo's Microsoft emulator: its sign-in pages, served through this site (404 otherwise).
+    path("microsoft-emulator/login.microsoftonline.com/<path:path>", views.emulator_page),
     path(
         "microsoft_sso/",
         include("django_microsoft_sso.urls", namespace="django_microsoft_sso"),

@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from django_microsoft_sso.pending import PENDING_SESSION_KEY
 from django_microsoft_sso.testing import DEFAULT_TENANT_ID
@@ -647,6 +648,33 @@ def test_logout_logs_out_and_redirects_to_logout_redirect_path(client, microsoft
     assert response.status_code == 302
     assert response.url == "/admin/"
     assert "_auth_user_id" not in client.session
+
+
+def test_logout_says_the_person_has_signed_out(client, microsoft, alice):
+    microsoft.login(client, alice)
+
+    response = client.post(LOGOUT)
+
+    assert messages_of(response) == ["You have signed out."]
+
+
+def test_logout_says_nothing_when_messages_are_off(client, microsoft, alice, settings):
+    settings.MICROSOFT_SSO_ENABLE_MESSAGES = False
+    microsoft.login(client, alice)
+
+    response = client.post(LOGOUT)
+
+    assert messages_of(response) == []
+
+
+def test_logout_message_is_translated(client, microsoft, alice):
+    microsoft.login(client, alice)
+
+    with translation.override("de"):
+        response = client.post(LOGOUT)
+        shown = messages_of(response)
+
+    assert shown == ["Sie haben sich abgemeldet."]
 
 
 def test_logout_redirect_path_is_configurable(client, microsoft, alice, settings):

@@ -8,6 +8,7 @@ emulator's pages over HTTP, as a browser would.
 import re
 import struct
 import zlib
+from pathlib import Path
 
 import httpx
 import pytest
@@ -147,6 +148,13 @@ def test_home_page_introduces_demo_people(client, demo_people):
         ) in html
 
 
+def test_readme_demo_table_says_what_each_person_sees():
+    readme = (Path(demo.__file__).resolve().parent.parent / "README.md").read_text()
+
+    for person in demo.PEOPLE:
+        assert f"| {person.display_name} | {person.shows} |" in readme
+
+
 @pytest.mark.django_db
 def test_home_page_with_real_microsoft_has_no_demo_section(client, demo_people, settings):
     settings.EXAMPLE_USES_EMULATOR = False
@@ -154,7 +162,7 @@ def test_home_page_with_real_microsoft_has_no_demo_section(client, demo_people, 
     html = page(client, "/")
 
     assert "Demo" not in html
-    assert "Sign in with Microsoft</a>" in html
+    assert SIGN_IN_LINK.search(html) is not None
 
 
 def png_pixels(data):
@@ -221,10 +229,12 @@ def test_runserver_starts_emulator_and_signs_in_through_its_pages(tmp_path):
         assert served.emulator_url is not None
         start = browser.get(f"{served.url}/microsoft_sso/login/", params={"next": "/private/"})
         assert start.status_code == 302
-        authorize = start.headers["Location"]
-        assert authorize.startswith(
-            f"{served.emulator_url}/login.microsoftonline.com/organizations/"
+        # No host: the browser stays on the site, whatever name it reached it by (another
+        # machine, a container, a codespace), and the site passes the emulator's pages on.
+        assert start.headers["Location"].startswith(
+            "/microsoft-emulator/login.microsoftonline.com/organizations/oauth2/v2.0/authorize?"
         )
+        authorize = served.url + start.headers["Location"]
 
         picker = browser.get(authorize)
         assert picker.status_code == 200

@@ -22,6 +22,11 @@ from example_project import settings as example_settings
 
 MANAGE = Path(example_settings.BASE_DIR) / "manage.py"
 START = "/microsoft_sso/login/"
+# The package's own button (microsoft_sso/buttons.html), logo and all.
+BUTTON = re.compile(
+    r'<a class="sso-login__button sso-login__button--microsoft[^"]*" href="([^"]+)">\s*'
+    r'<img class="sso-login__logo[^>]*>\s*<span[^>]*>Sign in with Microsoft</span>'
+)
 
 
 @pytest.fixture
@@ -55,7 +60,10 @@ def test_home_offers_sign_in_with_microsoft(client, example):
     html = page(client, "/")
 
     assert "You are not signed in." in html
-    assert f'href="{START}?next=/private/">Sign in with Microsoft</a>' in html
+    button = BUTTON.search(html)
+    assert button is not None, "the package's branded button"
+    assert button.group(1) == f"{START}?next=%2Fprivate%2F"
+    assert '<link rel="stylesheet" href="/static/django_microsoft_sso/' in html
     assert "Sign out" not in html
 
 
@@ -70,10 +78,10 @@ def test_private_page_sends_anonymous_visitor_to_admin_login(client, example):
 
 @pytest.mark.django_db
 def test_sign_in_from_home_page_reaches_private_page(client, example, microsoft, alice):
-    start_link = re.search(r'href="([^"]+)">Sign in with Microsoft', page(client, "/"))
+    start_link = BUTTON.search(page(client, "/"))
     assert start_link is not None
 
-    response = microsoft.login(client, alice, start_url=start_link.group(1))
+    response = microsoft.login(client, alice, start_url=start_link.group(1).replace("&amp;", "&"))
 
     assert response.status_code == 302
     assert response.url == "/private/"
@@ -254,6 +262,23 @@ def test_starts_without_app_registration_and_says_what_to_set():
     assert result.returncode == 0, result.stderr
     assert "(example_project.W001) Sign in with Microsoft is not set up" in result.stderr
     assert "MICROSOFT_SSO_APPLICATION_ID and MICROSOFT_SSO_CLIENT_SECRET not set" in result.stderr
+
+
+def test_deploy_check_names_the_checks_it_silences():
+    result = manage(
+        "check",
+        "--deploy",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="k" * 50,
+        DJANGO_ALLOWED_HOSTS="example.com",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "(2 silenced)" in result.stdout + result.stderr
+    assert (
+        "django_microsoft_sso.E001 and django_microsoft_sso.E002, which say the same, are "
+        "silenced until they are set." in result.stderr
+    )
 
 
 def test_app_registration_without_domains_warns_that_nobody_gets_in():

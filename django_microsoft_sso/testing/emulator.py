@@ -89,6 +89,7 @@ class EmulatorServer:
     """Serve ``fake`` on ``host:port`` (port 0 picks a free one) in a background thread.
 
     ``latency`` seconds are added to every request, as the distance to a data centre would.
+    ``browser_base_url`` is where browsers are sent for the sign-in pages (default: this server).
     """
 
     def __init__(
@@ -97,6 +98,7 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         latency: float = 0.0,
+        browser_base_url: str | None = None,
     ) -> None:
         self.fake = fake
         self.latency = latency
@@ -107,7 +109,9 @@ class EmulatorServer:
         self._thread: threading.Thread | None = None
         bound_host, bound_port = self._server.server_address[:2]
         self.url = f"http://{bound_host!s}:{bound_port}"
-        fake.browser_base_url = f"{self.url}/{fake.login_host}"
+        # A path (no host) sends browsers to the site that redirected them, which passes the
+        # pages on: the demo then works wherever the site is reachable, not only on this machine.
+        fake.browser_base_url = browser_base_url or f"{self.url}/{fake.login_host}"
 
     def start(self) -> EmulatorServer:
         self._thread = threading.Thread(

@@ -16,12 +16,17 @@ from example_project.management.commands.microsoft_sso_demo_token import Command
 PATHS = [
     pytest.param(
         "/api/drf/me/",
-        marks=pytest.mark.skipif(not find_spec("rest_framework"), reason="DRF not installed"),
+        marks=pytest.mark.skipif(
+            not find_spec("rest_framework"),
+            reason="Django REST framework is not installed: tox -e drf",
+        ),
         id="drf",
     ),
     pytest.param(
         "/api/ninja/me",
-        marks=pytest.mark.skipif(not find_spec("ninja"), reason="django-ninja not installed"),
+        marks=pytest.mark.skipif(
+            not find_spec("ninja"), reason="django-ninja is not installed: tox -e ninja"
+        ),
         id="ninja",
     ),
 ]

@@ -15,7 +15,7 @@ def sign_in_as(page: Page, site: ServedExample, name: str) -> None:
     """Click "Sign in with Microsoft" on the page that is open, then pick ``name``."""
     page.get_by_role("link", name="Sign in with Microsoft").click()
     expect(page).to_have_url(
-        re.compile(re.escape(f"{site.emulator_url}{CONTOSO_ORGANIZATIONS}authorize?"))
+        re.compile(re.escape(f"{site.url}/microsoft-emulator{CONTOSO_ORGANIZATIONS}authorize?"))
     )
     expect(page).to_have_title("Pick an account")
     page.get_by_role("button", name=re.compile(f"^{name} ")).click()
@@ -91,7 +91,8 @@ def test_sign_out_passes_through_microsoft_and_ends_the_session(page: Page, serv
     expect(page).to_have_url(f"{served.url}/")
     expect(page.get_by_text("You are not signed in.")).to_be_visible()
     assert any(
-        url.startswith(f"{served.emulator_url}{CONTOSO_ORGANIZATIONS}logout?") for url in visited
+        url.startswith(f"{served.url}/microsoft-emulator{CONTOSO_ORGANIZATIONS}logout?")
+        for url in visited
     ), visited
     page.goto(f"{served.url}/private/")
     expect(page).to_have_url(f"{served.url}/admin/login/?next=/private/")

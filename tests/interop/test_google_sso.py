@@ -19,9 +19,11 @@ from django.core.checks import run_checks
 from django.core.management import call_command
 
 if importlib.util.find_spec("django_google_sso") is None:
-    pytest.skip("django-google-sso is not installed", allow_module_level=True)
+    pytest.skip("django-google-sso is not installed: tox -e google-sso", allow_module_level=True)
 if not apps.is_installed("django_google_sso"):
-    pytest.skip("needs --ds=tests.project.settings_google_sso", allow_module_level=True)
+    pytest.skip(
+        "needs tests.project.settings_google_sso: tox -e google-sso", allow_module_level=True
+    )
 
 pytestmark = pytest.mark.django_db
 

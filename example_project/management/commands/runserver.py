@@ -23,6 +23,7 @@ from django_microsoft_sso.testing.emulator import (
     EmulatorServer,
     check_allowed,
 )
+from example_project.views import EMULATOR_PAGES_PATH
 
 # Addresses a browser on this machine reaches as "localhost", the one host name for which
 # Microsoft accepts a plain-http redirect URI.
@@ -39,7 +40,9 @@ class Command(StaticFilesRunserverCommand):
             check_allowed()
             from example_project.demo import demo_microsoft
 
-            self.emulator = EmulatorServer(demo_microsoft()).start()
+            self.emulator = EmulatorServer(
+                demo_microsoft(), browser_base_url=EMULATOR_PAGES_PATH
+            ).start()
             os.environ[EMULATOR_URL_VARIABLE] = self.emulator.url
         try:
             super().inner_run(*args, **options)
