@@ -5,10 +5,10 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import SESSION_KEY
-from django.core.signing import Signer
+from django.core.signing import Signer, TimestampSigner
 from django.urls import reverse
 
-from django_microsoft_sso.hints import REMEMBERED_ACCOUNT_COOKIE
+from django_microsoft_sso.hints import REMEMBERED_ACCOUNT_COOKIE, REMEMBERED_ACCOUNT_SALT
 from tests.helpers import START, assert_signed_in, login_hint_of
 
 pytestmark = pytest.mark.django_db
@@ -183,9 +183,10 @@ def test_a_login_hint_of_the_start_view_wins_over_the_remembered_one(
     [
         "bob@contoso.com",
         Signer(salt="another.purpose").sign("bob@contoso.com"),
-        Signer(salt="django_microsoft_sso.hints.account").sign("bob@contoso.com"),
+        Signer(salt=REMEMBERED_ACCOUNT_COOKIE + REMEMBERED_ACCOUNT_SALT).sign("bob@contoso.com"),
+        TimestampSigner(salt=REMEMBERED_ACCOUNT_COOKIE + REMEMBERED_ACCOUNT_SALT).sign("a b<c>"),
     ],
-    ids=["unsigned", "signed-for-another-purpose", "signed-without-a-time"],
+    ids=["unsigned", "signed-for-another-purpose", "signed-without-a-time", "not-a-hint"],
 )
 def test_a_cookie_not_signed_by_the_package_is_no_hint(client, microsoft, remember, forged):
     client.cookies[REMEMBERED_ACCOUNT_COOKIE] = forged
