@@ -302,6 +302,14 @@ class Settings:
     slo_enabled = flag(
         "MICROSOFT_SSO_SLO_ENABLED", False, "E042", legacy_name="MICROSOFT_SLO_ENABLED"
     )
+    prompt = Setting[str | None](
+        "MICROSOFT_SSO_PROMPT",
+        None,
+        "E075",
+        shapes.prompt,
+        'Write one of "select_account", "login", "consent", "none", or None for no prompt.',
+    )
+    remember_account = flag("MICROSOFT_SSO_REMEMBER_ACCOUNT", False, "E076")
     authentication_backend = named_object("MICROSOFT_SSO_AUTHENTICATION_BACKEND", None)
     adapter = named_object(
         "MICROSOFT_SSO_ADAPTER", "django_microsoft_sso.adapter.MicrosoftSSOAdapter"

@@ -24,6 +24,7 @@ from django_microsoft_sso import (
     client,
     frontchannel,
     helpers,
+    hints,
     hooks,
     pending,
     redirects,
@@ -70,7 +71,12 @@ class LoginFlow:
         redirect_uri = redirects.redirect_uri(self.request, self.sso)
         mode = pending.mode_for(self.sso, redirect_uri)
         response_mode = None if mode == pending.SESSION else "form_post"
-        flow = client.initiate_flow(self.sso, redirect_uri, response_mode=response_mode)
+        flow = client.initiate_flow(
+            self.sso,
+            redirect_uri,
+            response_mode=response_mode,
+            **hints.authorize_params(self.request, self.sso),
+        )
         response = HttpResponseRedirect(flow["auth_uri"])
         waiting = {"flow": flow, "next": next_url, "expires": time.time() + self.lifetime_seconds}
         pending.store(self.request, response, self.sso, flow["state"], waiting, mode)
@@ -108,7 +114,9 @@ class LoginFlow:
         trusted = self.verify_tenant(identity)
         user = self.sync_and_login(identity, trusted, result)
         log(self.sso, "INFO", "Microsoft sign-in of user {} succeeded", user.pk)
-        return self.redirect_to_next(waiting["next"])
+        response = self.redirect_to_next(waiting["next"])
+        hints.remember_account(self.request, response, self.sso, identity)
+        return response
 
     def microsoft_answer(self) -> QueryDict:
         """What Microsoft sent back: the form it POSTed (form_post), or the query."""

@@ -156,3 +156,13 @@ def application_id(entry: Any) -> str | None:
     if not isinstance(entry, str) or not TENANT_ID.fullmatch(entry):
         return "is not an application (client) id, a GUID, and matches no app"
     return None
+
+
+def prompt(value: Any) -> str | None:
+    from django_microsoft_sso.hints import PROMPTS
+
+    if value is None or value in PROMPTS:
+        return None
+    if not isinstance(value, str):
+        return f"is a {_kind(value)}, not a str"
+    return "is not a prompt Microsoft knows"

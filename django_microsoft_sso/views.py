@@ -22,7 +22,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from django_microsoft_sso import discovery, graph, signals
+from django_microsoft_sso import discovery, graph, hints, signals
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import LoginError
 from django_microsoft_sso.flow import LOGIN_HINT_SESSION_KEY, LoginFlow
@@ -92,6 +92,16 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         # Shown where the person lands, after Microsoft's sign-out page too: without it the
         # page they come back to looks the same as before they clicked.
         messages.info(request, _("You have signed out."), fail_silently=True)
+    response = leave_microsoft(request, sso, login_hint)
+    # Whoever uses the browser next is not offered the account that just signed out.
+    hints.forget_account(response)
+    return response
+
+
+def leave_microsoft(
+    request: HttpRequest, sso: Settings, login_hint: str | None
+) -> HttpResponseRedirect:
+    """Where the browser goes once logged out: Microsoft's sign-out page with SLO, else home."""
     target = resolve_setting_url(sso.logout_redirect_path)
     if not (sso.slo_enabled and sso.enabled):
         return HttpResponseRedirect(target)

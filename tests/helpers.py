@@ -2,6 +2,7 @@
 the messages, the session, the rows) and what must never reach a log.
 """
 
+import base64
 from urllib.parse import parse_qs, urlsplit
 
 from django.contrib.auth import SESSION_KEY, get_user_model
@@ -27,6 +28,12 @@ def start(client, **params):
 
 def query_of(url):
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def login_hint_of(user):
+    """The ``login_hint`` claim the fake Microsoft gives ``user``'s id_tokens."""
+    raw = f"{user.object_id}@{user.tenant_id}".encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def state_of(authorize_url):

@@ -3,7 +3,6 @@
 Also the success path's session, and the logout view.
 """
 
-import base64
 import secrets
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -21,6 +20,7 @@ from tests.helpers import (
     assert_no_leak,
     assert_refused,
     failure_lines,
+    login_hint_of,
     messages_of,
     sensitive_values,
     start,
@@ -626,11 +626,6 @@ def test_pending_sign_in_is_gone_after_sign_in(client, microsoft, alice):
 
 
 # -- logout ------------------------------------------------------------------------------------
-
-
-def login_hint_of(user):
-    raw = f"{user.object_id}@{user.tenant_id}".encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def test_logout_refuses_get(client, microsoft, alice):

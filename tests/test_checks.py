@@ -668,6 +668,13 @@ SHAPE_CASES = [
         [[], [TENANT], (TENANT.upper(),)],
     ),
     ("E059", "MICROSOFT_SSO_API_CREATE_USERS", ["True"], [True, False]),
+    (
+        "E075",
+        "MICROSOFT_SSO_PROMPT",
+        ["select-account", "Login", "", ["login"], 1],
+        [None, "select_account", "login", "consent", "none"],
+    ),
+    ("E076", "MICROSOFT_SSO_REMEMBER_ACCOUNT", ["True", 1], [True, False]),
 ]
 
 

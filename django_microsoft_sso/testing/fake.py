@@ -82,6 +82,9 @@ class FakeMicrosoft(
         # each $batch, which are not HTTP requests of their own.
         self.calls: list[tuple[str, httpx.Request]] = []
         self.batch_calls: list[tuple[str, httpx.Request]] = []
+        # The query of every authorize request a browser brought here, one value per name: what
+        # the app asked of Microsoft (prompt, login_hint, domain_hint...).
+        self.authorize_requests: list[dict[str, str]] = []
         # Every answer of the token endpoint that gave tokens (access, refresh and id token).
         self.issued_tokens: list[dict[str, Any]] = []
         self._grants: dict[str, Grant] = {}

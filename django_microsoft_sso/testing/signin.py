@@ -64,6 +64,7 @@ class BrowserSide:
     login_host: str
     browser_base_url: str
     _grants: dict[str, Grant]
+    authorize_requests: list[dict[str, str]]
 
     if TYPE_CHECKING:
 
@@ -193,6 +194,7 @@ class BrowserSide:
         if segments is None:
             raise FakeMicrosoftError(f"not an authorize URL of this fake: {authorize_url}")
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        self.authorize_requests.append(dict(query))
         if query.get("client_id") != self.client_id:
             raise FakeMicrosoftError("AADSTS700016: application not found in the directory")
         if query.get("response_type") != "code" or not query.get("redirect_uri"):
