@@ -18,3 +18,10 @@ def get_access_token(request: HttpRequest) -> str | None:
     from django_microsoft_sso.sessions import get_access_token as get
 
     return get(request)
+
+
+async def aget_access_token(request: HttpRequest) -> str | None:
+    """``get_access_token`` for async views: the blocking work runs off the event loop."""
+    from django_microsoft_sso.sessions import aget_access_token as aget
+
+    return await aget(request)

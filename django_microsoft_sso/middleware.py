@@ -5,12 +5,18 @@ refresh token at most every ``MICROSOFT_SSO_SESSION_CHECK_MINUTES``. When Micros
 (sessions revoked, account disabled or deleted), the person is logged out with a message; between
 two checks no request goes to Microsoft. Place it after ``SessionMiddleware`` and
 ``AuthenticationMiddleware`` (check E016).
+
+It is sync and async capable: under ASGI, Django keeps an async middleware chain through it, and
+the check (the user and session from the database, the refresh at Microsoft) runs in a thread,
+never on the event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
@@ -27,16 +33,37 @@ class SessionEndedError(LoginError):
 
 
 class SessionFollowsTokenMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
+    sync_capable = True
+    async_capable = True
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __init__(
+        self,
+        get_response: Callable[[HttpRequest], HttpResponse]
+        | Callable[[HttpRequest], Awaitable[HttpResponse]],
+    ) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        self.follow_token(request)
+        return self.get_response(request)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        # One thread hop for the whole check: the lazy user, the session and msal all block.
+        await sync_to_async(self.follow_token)(request)
+        get_response = cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)
+        return await get_response(request)
+
+    def follow_token(self, request: HttpRequest) -> None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             sso = Settings(request)
             if sso.session_follows_token and not sessions.session_is_current(request, sso):
                 self.end_session(request, sso)
-        return self.get_response(request)
 
     @staticmethod
     def end_session(request: HttpRequest, sso: Settings) -> None:

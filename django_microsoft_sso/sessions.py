@@ -4,7 +4,8 @@ With ``MICROSOFT_SSO_SAVE_ACCESS_TOKEN`` the access token and its expiry are kep
 The refresh token (Microsoft issues one with ``offline_access``, which msal always asks for) is
 kept there too, but only when the session lives on the server: never in a signed-cookie session,
 where the browser would carry it. ``get_access_token`` returns a token that is still valid,
-redeeming the refresh token when the stored one has expired.
+redeeming the refresh token when the stored one has expired; ``aget_access_token`` is the same
+for async views.
 
 With ``MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN``, ``session_is_current`` redeems the refresh token at
 most every ``MICROSOFT_SSO_SESSION_CHECK_MINUTES``, and says the session is over when Microsoft
@@ -17,6 +18,7 @@ import time
 from importlib import import_module
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.sessions.backends import signed_cookies
 from django.http import HttpRequest
@@ -121,6 +123,12 @@ def get_access_token(request: HttpRequest) -> str | None:
     store_tokens(request, sso, result)
     fresh = result.get("access_token")
     return fresh if isinstance(fresh, str) and fresh else None
+
+
+async def aget_access_token(request: HttpRequest) -> str | None:
+    """``get_access_token`` for async views: the session and a refresh at Microsoft block, so
+    they run in a thread and the event loop goes on serving other requests meanwhile."""
+    return await sync_to_async(get_access_token)(request)
 
 
 def session_is_current(request: HttpRequest, sso: Settings) -> bool:

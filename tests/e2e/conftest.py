@@ -90,3 +90,10 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
             if isinstance(value, ServedExample):
                 shutil.copyfile(value.log, ARTIFACTS / f"{request.node.name}.{name}.log")
     context.close()
+
+
+@pytest.fixture(scope="session")
+def served_asgi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedExample]:
+    """The example project in its demo under uvicorn (``example_project.asgi``), one worker."""
+    with serve_example(tmp_path_factory.mktemp("example-asgi"), server="uvicorn") as site:
+        yield site

@@ -1,4 +1,5 @@
-"""The example project served by gunicorn for a test, and browsers that sign in through it."""
+"""The example project served by gunicorn (or uvicorn) for a test, and browsers that sign in
+through it."""
 
 from __future__ import annotations
 
@@ -96,18 +97,55 @@ def gunicorn(
         process.wait(timeout=30)
 
 
+@contextmanager
+def uvicorn(
+    settings_module: str,
+    environment: dict[str, str],
+    emulator_url: str,
+    log: Path,
+    application: str = "example_project.asgi:application",
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Serve the project under uvicorn, one worker process; yield its base URL and process."""
+    port = free_port()
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "MICROSOFT_SSO_"))
+    }
+    env.update(DJANGO_SETTINGS_MODULE=settings_module, PYTHONUNBUFFERED="1", **environment)
+    env[EMULATOR_URL_VARIABLE] = emulator_url
+    command = [sys.executable, "-m", "uvicorn", application, "--app-dir", str(ROOT)]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base, process, log)
+        yield base, process
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
 def wait_until_serving(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"gunicorn exited:\n{log.read_text(errors='replace')}")
+            pytest.fail(f"the server exited:\n{log.read_text(errors='replace')}")
         try:
             if httpx.get(f"{base}/", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    pytest.fail(f"gunicorn did not answer within a minute:\n{log.read_text(errors='replace')}")
+    pytest.fail(f"the server did not answer within a minute:\n{log.read_text(errors='replace')}")
 
 
 def answer_from_microsoft(
