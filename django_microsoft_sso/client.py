@@ -274,8 +274,14 @@ def _call_microsoft(step: str, call: Any) -> Any:
         raise ConfigurationError(f"{step}: {error}") from error
 
 
-def initiate_flow(sso: Settings, redirect_uri: str, response_mode: str | None) -> dict[str, Any]:
-    """Start an auth-code flow: a fresh state, nonce and PKCE verifier, and the authorize URL."""
+def initiate_flow(
+    sso: Settings, redirect_uri: str, response_mode: str | None, **authorize_params: Any
+) -> dict[str, Any]:
+    """Start an auth-code flow: a fresh state, nonce and PKCE verifier, and the authorize URL.
+
+    ``authorize_params`` are more of msal's ``initiate_auth_code_flow`` arguments (``prompt``,
+    ``login_hint``, ``domain_hint``, ``claims_challenge``).
+    """
     app = msal_app(sso)
     with warnings.catch_warnings():
         # msal recommends form_post; query mode stays the default for 7.x compatibility, and a
@@ -285,6 +291,7 @@ def initiate_flow(sso: Settings, redirect_uri: str, response_mode: str | None) -
             scopes=list(sso.scopes),
             redirect_uri=redirect_uri,
             response_mode=response_mode,
+            **authorize_params,
         )
     return flow
 
