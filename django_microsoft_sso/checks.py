@@ -490,6 +490,38 @@ def check_session_tokens(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     return found
 
 
+STRONG_SIGN_IN_MIDDLEWARE = "django_microsoft_sso.middleware.StrongSignInForAdminMiddleware"
+
+
+@register(Tags.security)
+def check_strong_sign_in_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The admin's step-up settings do nothing without the middleware that enforces them."""
+    asked = [
+        name
+        for name in ("MICROSOFT_SSO_ADMIN_AUTH_CONTEXT", "MICROSOFT_SSO_ADMIN_REQUIRE_MFA")
+        # A callable of the request may ask for it on any request.
+        if conf.is_request_callable(name) or conf.raw(name)
+    ]
+    if not asked:
+        return []
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    auth = "django.contrib.auth.middleware.AuthenticationMiddleware"
+    if STRONG_SIGN_IN_MIDDLEWARE in middleware and (
+        auth in middleware and middleware.index(auth) < middleware.index(STRONG_SIGN_IN_MIDDLEWARE)
+    ):
+        return []
+    return [
+        Error(
+            f"{asked[0]} asks for a strong sign-in to the admin, but its middleware is not in "
+            "MIDDLEWARE after AuthenticationMiddleware: the admin lets in any sign-in.",
+            hint=f"Add {STRONG_SIGN_IN_MIDDLEWARE!r} to MIDDLEWARE after "
+            "AuthenticationMiddleware and MessageMiddleware.",
+            obj="MIDDLEWARE",
+            id=ID.format("E073"),
+        )
+    ]
+
+
 @register()
 def check_group_maps(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     from django_microsoft_sso.groups import FLAGS, map_errors, unknown_flags

@@ -399,6 +399,22 @@ class Settings:
         'Write a list of client application ids: ["11111111-2222-3333-4444-555555555555"].',
     )
     api_create_users = flag("MICROSOFT_SSO_API_CREATE_USERS", False, "E059")
+    admin_auth_context = Setting[str | None](
+        "MICROSOFT_SSO_ADMIN_AUTH_CONTEXT",
+        None,
+        "E070",
+        shapes.auth_context,
+        'Write the id of an authentication context of your tenant: "c1" (c1 to c99), or None.',
+    )
+    admin_require_mfa = flag("MICROSOFT_SSO_ADMIN_REQUIRE_MFA", False, "E071")
+    admin_strong_sign_in_max_age = Setting[int | None](
+        "MICROSOFT_SSO_ADMIN_STRONG_SIGN_IN_MAX_AGE",
+        None,
+        "E072",
+        shapes.seconds_or_none,
+        "Write the seconds a strong sign-in lets a person into the admin: 3600, or None for "
+        "as long as the session lasts.",
+    )
     admin_route = Setting[str](
         "SSO_ADMIN_ROUTE",
         "admin:index",

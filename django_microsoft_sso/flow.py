@@ -29,6 +29,7 @@ from django_microsoft_sso import (
     pending,
     redirects,
     sessions,
+    stepup,
     tenants,
     tokens,
 )
@@ -71,14 +72,19 @@ class LoginFlow:
         redirect_uri = redirects.redirect_uri(self.request, self.sso)
         mode = pending.mode_for(self.sso, redirect_uri)
         response_mode = None if mode == pending.SESSION else "form_post"
-        flow = client.initiate_flow(
-            self.sso,
-            redirect_uri,
-            response_mode=response_mode,
+        step_up = stepup.requested(self.request)
+        # A step-up's prompt=login wins over the project's prompt: it is what the page needs.
+        authorize_params = {
             **hints.authorize_params(self.request, self.sso),
+            **stepup.authorize_params(step_up),
+        }
+        flow = client.initiate_flow(
+            self.sso, redirect_uri, response_mode=response_mode, **authorize_params
         )
         response = HttpResponseRedirect(flow["auth_uri"])
         waiting = {"flow": flow, "next": next_url, "expires": time.time() + self.lifetime_seconds}
+        if step_up is not None:
+            waiting["step_up"] = step_up
         pending.store(self.request, response, self.sso, flow["state"], waiting, mode)
         return response
 
@@ -112,6 +118,7 @@ class LoginFlow:
             self.sso, result.get("id_token"), waiting["flow"]["nonce"]
         )
         trusted = self.verify_tenant(identity)
+        stepup.ensure_met(self.request, waiting.get("step_up"), identity.claims)
         user = self.sync_and_login(identity, trusted, result)
         log(self.sso, "INFO", "Microsoft sign-in of user {} succeeded", user.pk)
         response = self.redirect_to_next(waiting["next"])
@@ -239,6 +246,7 @@ class LoginFlow:
         if isinstance(login_hint, str) and len(login_hint) < 4096:
             session[LOGIN_HINT_SESSION_KEY] = login_hint
         session.set_expiry(self.sso.session_cookie_age)
+        stepup.remember(self.request, identity.claims)
         frontchannel.remember_microsoft_session(self.request, self.sso, identity)
 
     def abandon_session(self, logging_in: bool, earlier_tokens: dict[str, Any]) -> None:

@@ -1,4 +1,6 @@
-"""``SessionFollowsTokenMiddleware``: a Django session ends when Microsoft's does.
+"""The package's middleware.
+
+``SessionFollowsTokenMiddleware``: a Django session ends when Microsoft's does.
 
 With ``MICROSOFT_SSO_SESSION_FOLLOWS_TOKEN``, a session that signed in with Microsoft redeems its
 refresh token at most every ``MICROSOFT_SSO_SESSION_CHECK_MINUTES``. When Microsoft refuses
@@ -9,6 +11,8 @@ two checks no request goes to Microsoft. Place it after ``SessionMiddleware`` an
 It is sync and async capable: under ASGI, Django keeps an async middleware chain through it, and
 the check (the user and session from the database, the refresh at Microsoft) runs in a thread,
 never on the event loop.
+
+``StrongSignInForAdminMiddleware``: the admin only with a strong sign-in (``stepup``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from django_microsoft_sso import sessions, signals
+from django_microsoft_sso import redirects, sessions, signals, stepup
 from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import LoginError
 from django_microsoft_sso.logs import log
@@ -81,3 +85,35 @@ class SessionFollowsTokenMiddleware:
         )
         if sso.enable_messages:
             messages.warning(request, str(message), fail_silently=True)
+
+
+class StrongSignInForAdminMiddleware:
+    """The admin only with a strong sign-in (``MICROSOFT_SSO_ADMIN_AUTH_CONTEXT``,
+    ``MICROSOFT_SSO_ADMIN_REQUIRE_MFA``).
+
+    Staff whose sign-in is not strong enough are sent to Microsoft for a stronger one (``stepup``),
+    then back to the admin page they asked for. Its logout stays open. Place it after
+    ``AuthenticationMiddleware`` and ``MessageMiddleware`` (check E073).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Any, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        user = getattr(request, "user", None)
+        # The admin lets in active staff only; anyone else gets its login page, as always.
+        if user is None or not (user.is_authenticated and user.is_active and user.is_staff):
+            return None
+        sso = Settings(request)
+        needed = stepup.admin_requirement(sso)
+        if needed is None or not redirects.is_admin_url(sso, request.path):
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name == "logout":
+            return None
+        return stepup.step_up_response(request, needed)

@@ -47,6 +47,22 @@ def positive(value: Any) -> str | None:
     return None if value > 0 else f"is {value}, not more than 0"
 
 
+def auth_context(value: Any) -> str | None:
+    """An authentication context id of Entra: ``c1`` to ``c99``."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return f"is a {_kind(value)}, not a str"
+    digits = value[1:]
+    if value[:1] == "c" and digits.isdecimal() and digits[:1] != "0" and 1 <= int(digits) <= 99:
+        return None
+    return "is not an authentication context id (c1 to c99)"
+
+
+def seconds_or_none(value: Any) -> str | None:
+    return None if value is None else whole(1)(value)
+
+
 def whole(minimum: int) -> Problem:
     def problem(value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int):

@@ -52,6 +52,9 @@ class DemoPerson:
     tenant_id: str = CONTOSO_TENANT_ID
     photo_colour: tuple[int, int, int] | None = None
     superuser: bool = False
+    # Whether the person completes multi-factor authentication when asked (the admin's step-up,
+    # with MICROSOFT_SSO_ADMIN_REQUIRE_MFA=true in the environment).
+    mfa: bool = True
 
     @property
     def display_name(self) -> str:
@@ -86,6 +89,7 @@ PEOPLE = [
         "Haddad",
         "Site editor",
         superuser=True,
+        mfa=False,
         shows="superuser with no e-mail address at Microsoft: lands in the admin all the same",
     ),
     DemoPerson(
@@ -137,6 +141,7 @@ def add_people(fake: FakeMicrosoft) -> dict[str, MicrosoftUser]:
             job_title=person.job_title,
             preferred_language="en-US",
             photo=person.photo,
+            mfa=person.mfa,
         )
         for person in PEOPLE
     }

@@ -9,6 +9,7 @@ environment:
 | MICROSOFT_SSO_TENANT_ID           | or just the tenant id (or domain)               | neither: ``common``         |
 | MICROSOFT_SSO_ALLOWABLE_DOMAINS   | e-mail domains that may sign in, comma-separated | none                       |
 | MICROSOFT_SSO_SUPERUSER_LIST      | addresses made superusers, comma-separated      | none                        |
+| MICROSOFT_SSO_ADMIN_REQUIRE_MFA   | true: the admin only after a multi-factor sign-in | false                     |
 | DJANGO_DEBUG                      | true / false                                    | true                        |
 | DJANGO_SECRET_KEY                 | required when DJANGO_DEBUG is false             | a development-only key      |
 | DJANGO_ALLOWED_HOSTS              | comma-separated                                 | localhost,127.0.0.1,[::1]   |
@@ -79,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The admin's step-up, when MICROSOFT_SSO_ADMIN_REQUIRE_MFA is on (docs/step-up.md).
+    "django_microsoft_sso.middleware.StrongSignInForAdminMiddleware",
 ]
 
 ROOT_URLCONF = "example_project.urls"
@@ -142,6 +145,7 @@ else:
     )
     MICROSOFT_SSO_ALLOWABLE_DOMAINS = env_list("MICROSOFT_SSO_ALLOWABLE_DOMAINS")
     MICROSOFT_SSO_SUPERUSER_LIST = env_list("MICROSOFT_SSO_SUPERUSER_LIST")
+MICROSOFT_SSO_ADMIN_REQUIRE_MFA = env_bool("MICROSOFT_SSO_ADMIN_REQUIRE_MFA", False)
 MICROSOFT_SSO_NEXT_URL = "home"
 MICROSOFT_SSO_LOGOUT_REDIRECT_PATH = "home"
 

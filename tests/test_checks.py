@@ -669,6 +669,14 @@ SHAPE_CASES = [
     ),
     ("E059", "MICROSOFT_SSO_API_CREATE_USERS", ["True"], [True, False]),
     (
+        "E070",
+        "MICROSOFT_SSO_ADMIN_AUTH_CONTEXT",
+        ["C1", "c0", "c100", "c01", "", 1, ["c1"]],
+        [None, "c1", "c99"],
+    ),
+    ("E071", "MICROSOFT_SSO_ADMIN_REQUIRE_MFA", ["True", 1], [True, False]),
+    ("E072", "MICROSOFT_SSO_ADMIN_STRONG_SIGN_IN_MAX_AGE", [0, "3600", 1.5], [None, 1, 3600]),
+    (
         "E075",
         "MICROSOFT_SSO_PROMPT",
         ["select-account", "Login", "", ["login"], 1],
@@ -813,3 +821,38 @@ def test_one_row_per_identity_passes_the_database_checks():
     MicrosoftSSOUser.objects.create(user=users[1], tenant_id="t", microsoft_id="b")
 
     assert not [m for m in run_checks(databases=["default"]) if m.id.startswith("django_micro")]
+
+
+STRONG_SIGN_IN_MIDDLEWARE = "django_microsoft_sso.middleware.StrongSignInForAdminMiddleware"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("MICROSOFT_SSO_ADMIN_AUTH_CONTEXT", "c1"),
+        ("MICROSOFT_SSO_ADMIN_REQUIRE_MFA", True),
+        ("MICROSOFT_SSO_ADMIN_REQUIRE_MFA", lambda request: True),
+    ],
+)
+def test_admin_step_up_without_its_middleware(settings, setting, value):
+    setattr(settings, setting, value)
+
+    assert reported()["E073"] == ["MIDDLEWARE"]
+
+
+def test_admin_step_up_with_its_middleware_before_authentication(settings):
+    settings.MICROSOFT_SSO_ADMIN_REQUIRE_MFA = True
+    settings.MIDDLEWARE = [STRONG_SIGN_IN_MIDDLEWARE, *settings.MIDDLEWARE]
+
+    assert reported()["E073"] == ["MIDDLEWARE"]
+
+
+def test_admin_step_up_with_its_middleware_in_place(settings):
+    settings.MICROSOFT_SSO_ADMIN_AUTH_CONTEXT = "c1"
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, STRONG_SIGN_IN_MIDDLEWARE]
+
+    assert "E073" not in reported()
+
+
+def test_no_step_up_check_when_the_admin_asks_for_nothing_more(settings):
+    assert "E073" not in reported()

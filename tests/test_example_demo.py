@@ -304,3 +304,17 @@ def test_banner_without_app_registration_points_at_the_warning(settings):
     assert "Sign in with Microsoft: the real Microsoft, authority " in text
     assert "https://login.microsoftonline.com/common" in text
     assert "It is not set up yet: the warning example_project.W001 above says what to set." in text
+
+
+@pytest.mark.django_db
+def test_demo_step_up_lets_ada_into_the_admin_after_mfa_and_refuses_noor(
+    settings, client, microsoft, demo_people
+):
+    settings.MICROSOFT_SSO_ADMIN_REQUIRE_MFA = True
+    for person, status in ((ADA, 200), (NOOR, 403)):
+        client.logout()
+        sign_in_from_admin(client, microsoft, demo_people[person])
+        start_url = client.get("/admin/")["Location"]
+        microsoft.login(client, demo_people[person], start_url=start_url)
+
+        assert client.get("/admin/").status_code == status

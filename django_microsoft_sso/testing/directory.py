@@ -51,6 +51,9 @@ class MicrosoftUser:
     """A person of the fake Microsoft. ``None`` fields are absent or null, as in Graph.
 
     ``object_id`` left empty becomes a new one of the tenant's shape (``new_object_id``).
+    ``mfa``: how the person answers a step-up (``prompt=login``, or a claims request for an
+    authentication context): True completes multi-factor authentication, False cannot (a password
+    only). None (the default) completes it too, and gives no ``amr`` to an ordinary sign-in.
     """
 
     user_principal_name: str
@@ -67,6 +70,7 @@ class MicrosoftUser:
     roles: list[str] = field(default_factory=list)
     extra_claims: dict[str, Any] = field(default_factory=dict)
     extra_graph: dict[str, Any] = field(default_factory=dict)
+    mfa: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.object_id:

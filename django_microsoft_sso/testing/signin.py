@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 import uuid
@@ -99,7 +100,7 @@ class BrowserSide:
             scope=request.get("scope", ""),
             tenant=tenant,
             expires=time.time() + CODE_LIFETIME,
-            claims=dict(id_token_claims or {}),
+            claims={**self._strength_claims(request, user), **(id_token_claims or {})},
             header=dict(id_token_header or {}),
             signing_key=signing_key,
             id_token=id_token,
@@ -108,6 +109,30 @@ class BrowserSide:
         if request.get("state") is not None:
             params["state"] = request["state"]
         return self._answer(request, params)
+
+    @staticmethod
+    def _strength_claims(request: dict[str, Any], user: MicrosoftUser) -> dict[str, Any]:
+        """``acrs`` and ``amr`` as Entra gives them for what the authorize request asked.
+
+        The authentication contexts of the claims request (``{"id_token": {"acrs": {"essential":
+        true, "value": "c1"}}}``, or ``"values"``) come back in ``acrs`` when the person completes
+        multi-factor authentication, as a Conditional Access policy tied to them would demand;
+        ``prompt=login`` asks them to sign in again, with it.
+        """
+        wanted: list[str] = []
+        try:
+            asked = json.loads(request.get("claims") or "{}")["id_token"]["acrs"]
+        except (ValueError, KeyError, TypeError):
+            asked = None
+        if isinstance(asked, dict):
+            values = asked.get("values", [asked.get("value")])
+            wanted = [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+        stepped_up = bool(wanted) or request.get("prompt") == "login"
+        if not stepped_up:
+            return {} if user.mfa is None else {"amr": ["pwd"]}
+        if user.mfa is False:
+            return {"amr": ["pwd"]}
+        return {"amr": ["pwd", "mfa"], **({"acrs": wanted} if wanted else {})}
 
     def deny(
         self,
