@@ -395,3 +395,72 @@ def test_a_sign_in_refused_for_a_gone_account_with_nobody_signed_in(microsoft, a
     # The answer names no one, and this browser was signed in as no one: nobody is deactivated
     # (the directory sync will be the one to do it).
     assert user_of(alice).is_active
+
+
+# -- the admin action "Sync from Microsoft" --------------------------------------------------
+
+IDENTITIES = "/admin/django_microsoft_sso/microsoftssouser/"
+USERS = "/inline-admin/auth/user/"
+
+
+def sync_people_available():
+    try:
+        from django_microsoft_sso.directory import sync_people  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_sync_people = pytest.mark.skipif(
+    not sync_people_available(), reason="directory.sync_people is the directory sync's"
+)
+
+
+def actions_offered(response):
+    assert response.status_code == 200
+    form = response.context["action_form"]  # None when no action is offered
+    return [value for value, _label in form.fields["action"].choices] if form else []
+
+
+def test_the_action_is_offered_to_whoever_may_change_users(microsoft, alice, admin_client):
+    microsoft.login(Client(), alice)
+
+    assert "sync_from_microsoft" in actions_offered(admin_client.get(IDENTITIES))
+    assert "sync_from_microsoft" in actions_offered(admin_client.get(USERS))
+
+
+def test_the_action_is_not_offered_to_a_viewer(microsoft, alice, client):
+    from django.contrib.auth.models import Permission
+
+    microsoft.login(Client(), alice)
+    viewer = get_user_model().objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_user", "view_microsoftssouser"])
+    )
+    client.force_login(viewer)
+
+    assert "sync_from_microsoft" not in actions_offered(client.get(IDENTITIES))
+    assert "sync_from_microsoft" not in actions_offered(client.get(USERS))
+
+
+@needs_sync_people
+@pytest.mark.parametrize("page", [IDENTITIES, USERS])
+def test_the_action_deactivates_a_selected_person_entra_disabled(
+    microsoft, alice, admin_client, page, django_capture_on_commit_callbacks
+):
+    signed_in = Client()
+    microsoft.login(signed_in, alice)
+    microsoft.disable_user(alice)
+    link = MicrosoftSSOUser.objects.get(microsoft_id=alice.object_id)
+    selected = link.pk if page == IDENTITIES else link.user_id
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            page, {"action": "sync_from_microsoft", "_selected_action": [selected]}, follow=True
+        )
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Synced from Microsoft: 1 deactivated, 0 re-activated, 0 updated, 0 unchanged."
+    ]
+    assert not user_of(alice).is_active
+    assert signed_in.get("/private/").status_code == 302
