@@ -36,7 +36,6 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from django_microsoft_sso.models import GroupMapping, MicrosoftSSOUser
 
@@ -133,10 +132,8 @@ def sync_links(modeladmin: Any, request: HttpRequest, links: QuerySet[MicrosoftS
         % counts
     )
     if skipped:
-        message += " " + ngettext(
-            "%(count)d person skipped (no link, or a tenant not trusted for mapping).",
-            "%(count)d people skipped (no link, or a tenant not trusted for mapping).",
-            skipped,
+        message += " " + _(
+            "Skipped: %(count)d (no link, or a tenant not trusted for mapping)."
         ) % {"count": skipped}
     modeladmin.message_user(request, message, messages.SUCCESS)
 
