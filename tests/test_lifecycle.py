@@ -131,6 +131,7 @@ def test_a_signed_cookie_session_is_refused_at_its_next_request(
     # The session lives in the browser: nothing on the server can end it, but Django's
     # authentication loads no inactive user, so the next request is anonymous.
     settings.SESSION_ENGINE = cookie_engine
+    settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True
     microsoft.login(client, alice)
     assert client.get("/private/").status_code == 200
 
@@ -140,6 +141,11 @@ def test_a_signed_cookie_session_is_refused_at_its_next_request(
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert not UserSession.objects.exists()
+    # The access token the cookie still carries is not handed out.
+    settings.ROOT_URLCONF = "tests.test_sessions"
+    settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True
+    assert sessions.ACCESS_TOKEN_SESSION_KEY in client.session
+    assert token_of(client) is None
 
 
 def test_the_signals_wait_for_the_commit_and_a_rollback_sends_none(
