@@ -470,3 +470,41 @@ def test_the_action_deactivates_a_selected_person_entra_disabled(
     ]
     assert not user_of(alice).is_active
     assert signed_in.get("/private/").status_code == 302
+
+
+# -- the sessions noted for offboarding ------------------------------------------------------
+
+
+def test_a_password_login_of_a_linked_user_is_ended_too(
+    microsoft, alice, engine, django_capture_on_commit_callbacks
+):
+    microsoft.login(Client(), alice)
+    user = user_of(alice)
+    user.set_password("pw")
+    user.save()
+    browser = Client()
+    assert browser.login(username=user.username, password="pw")
+    key = browser.session.session_key
+
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.apply(person(alice, enabled=False), update=False, dry_run=False)
+
+    assert not session_exists(key)
+
+
+def test_a_login_of_a_user_without_a_link_is_not_noted(client):
+    user = get_user_model().objects.create_user("carol", password="pw")
+    assert client.login(username="carol", password="pw")
+
+    assert not UserSession.objects.filter(user=user).exists()
+
+
+def test_notes_older_than_a_session_can_live_go_at_the_next_login(microsoft, alice, settings):
+    settings.SESSION_COOKIE_AGE = 3600
+    microsoft.login(Client(), alice)
+    UserSession.objects.update(created=UserSession.objects.get().created.replace(year=2000))
+
+    microsoft.login(Client(), alice)
+
+    assert UserSession.objects.count() == 1
+    assert UserSession.objects.get().created.year != 2000
