@@ -20,6 +20,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.sessions.backends import signed_cookies
 from django.http import HttpRequest
 
@@ -106,11 +107,19 @@ def get_access_token(request: HttpRequest) -> str | None:
     token = session.get(ACCESS_TOKEN_SESSION_KEY)
     if not sso.save_access_token or not isinstance(token, str) or not token:
         return None
+    if _user_refused(request):
+        return None
     expires = session.get(EXPIRES_SESSION_KEY)
     if not isinstance(expires, int | float) or expires - EXPIRY_MARGIN > time.time():
         return token
     result = _refresh(request, sso)
     if result is None:
+        return None
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and not user.is_active:
+        # Microsoft said the account is gone and the user was deactivated, their sessions with
+        # them: this one is emptied rather than saved again over the one just ended.
+        logout(request)
         return None
     if "error" in result:
         session.pop(ACCESS_TOKEN_SESSION_KEY, None)
@@ -129,6 +138,16 @@ async def aget_access_token(request: HttpRequest) -> str | None:
     """``get_access_token`` for async views: the session and a refresh at Microsoft block, so
     they run in a thread and the event loop goes on serving other requests meanwhile."""
     return await sync_to_async(get_access_token)(request)
+
+
+def _user_refused(request: HttpRequest) -> bool:
+    """Whether the session names a user that Django's authentication refused (now inactive).
+
+    A signed-cookie session cannot be ended from the server: a deactivated person's browser
+    still carries its access token, which must not be handed out.
+    """
+    user = getattr(request, "user", None)
+    return user is not None and not user.is_authenticated and SESSION_KEY in request.session
 
 
 def session_is_current(request: HttpRequest, sso: Settings) -> bool:
@@ -164,6 +183,9 @@ def _refresh(request: HttpRequest, sso: Settings) -> dict[str, Any] | None:
         log(sso, "WARNING", "Microsoft token refresh failed ({}): {}", error.reason, error.detail)
         return None
     if "error" in result:
+        from django_microsoft_sso.lifecycle import deactivate_for_answer
+
+        deactivate_for_answer(request, result)
         codes = result.get("error_codes")
         code = ",".join(str(c)[:12] for c in codes[:5]) if isinstance(codes, list) else ""
         log(
