@@ -18,10 +18,14 @@ class DjangoMicrosoftSSOConfig(AppConfig):
         from django_microsoft_sso import checks  # noqa: F401  (registers the system checks)
         from django_microsoft_sso.caches import reset_when_built_from
         from django_microsoft_sso.groups import forget_database_rows
+        from django_microsoft_sso.lifecycle import remember_session
         from django_microsoft_sso.mapped_privileges import take_back_mapped_flags
 
         user_logged_in.connect(
             take_back_mapped_flags, dispatch_uid="django_microsoft_sso_take_back_mapped_flags"
+        )
+        user_logged_in.connect(
+            remember_session, dispatch_uid="django_microsoft_sso_remember_session"
         )
         setting_changed.connect(
             reset_when_built_from, dispatch_uid="django_microsoft_sso_reset_process_caches"

@@ -47,6 +47,15 @@ class MicrosoftSSOUser(models.Model):
             "is_staff / is_superuser as the group mapping granted them at the last sign-in."
         ),
     )
+    deactivated_by_sync = models.BooleanField(
+        _("deactivated by Microsoft"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "The package deactivated this user because Entra disabled or deleted the account; "
+            "only such a user is re-activated when Entra enables the account again."
+        ),
+    )
 
     class Meta:
         db_table = "microsoft_sso_user"
@@ -163,6 +172,47 @@ class GroupMapping(models.Model):
                     % {"group": group.name}
                 )
         return found
+
+
+class DirectorySyncState(models.Model):
+    """Where ``microsoft_sso_sync`` stopped reading a tenant's directory: Graph's delta link."""
+
+    tenant_id = models.CharField(_("tenant id"), max_length=64, unique=True)
+    delta_link = models.TextField(_("delta link"), blank=True, default="")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        db_table = "microsoft_sso_directory_sync_state"
+        verbose_name = _("Microsoft directory sync state")
+        verbose_name_plural = _("Microsoft directory sync states")
+
+    def __str__(self) -> str:
+        return self.tenant_id
+
+
+class UserSession(models.Model):
+    """A server-side session a user signed in to, so that offboarding can end it.
+
+    Django keeps no index from a user to their sessions: without this, ending them would mean
+    reading and decoding every session there is (the database engine) or could not be done at
+    all (the cache engine). A row is written at each login of a linked user; the user's rows of
+    sessions that are gone are dropped at their next login.
+    The key is sealed (AES-GCM under ``SECRET_KEY``): whoever reads this table cannot use it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("user")
+    )
+    sealed_key = models.CharField(_("sealed session key"), max_length=255)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        db_table = "microsoft_sso_user_session"
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
+
+    def __str__(self) -> str:
+        return str(self.pk)
 
 
 def __getattr__(name: str) -> Any:

@@ -16,6 +16,17 @@
     ``microsoft_unavailable``…, or ``session_revoked`` when Microsoft no longer issues a token for
     a signed-in person) and ``error`` (the ``LoginError``).
 
+``microsoft_sso_user_deactivated``
+    The package deactivated a user because Entra disabled or deleted their account (the
+    directory sync, the admin action, or Microsoft's answer at a sign-in or a token refresh).
+    Arguments: ``sender`` (the ``lifecycle`` module's ``Lifecycle`` class), ``user``,
+    ``request`` (None outside a request) and ``reason`` (``disabled``, ``deleted``, or a
+    project's own word).
+
+``microsoft_sso_user_reactivated``
+    The package re-activated a user it had deactivated, because Entra enabled the account
+    again. Arguments: ``sender``, ``user`` and ``request`` (None outside a request).
+
 A sync that rolls back (a hook that raises, a database error) sends neither of the first two.
 A receiver that raises is logged and does not change the sign-in's outcome.
 """
@@ -30,9 +41,11 @@ from django.http import HttpRequest
 microsoft_sso_user_created = Signal()
 microsoft_sso_user_updated = Signal()
 microsoft_sso_login_failed = Signal()
+microsoft_sso_user_deactivated = Signal()
+microsoft_sso_user_reactivated = Signal()
 
 
-def send(signal: Signal, request: HttpRequest, **arguments: Any) -> None:
+def send(signal: Signal, request: HttpRequest | None, **arguments: Any) -> None:
     """Send ``signal`` to every receiver; one that raises is logged, never a server error."""
     from django_microsoft_sso.conf import Settings
     from django_microsoft_sso.logs import log
