@@ -23,6 +23,7 @@ from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import (
     ConfigurationError,
     GraphError,
+    LoginError,
     MicrosoftUnavailableError,
 )
 from django_microsoft_sso.lifecycle import DirectoryPerson, Outcome
@@ -143,25 +144,8 @@ def sync_tenant(
             new_link, leavers = _read(
                 sso, tenant_id, None, summary, update, dry_run, progress, report, sleep
             )
-    except graph.DirectoryPermissionError as error:
-        raise DirectorySyncError(
-            tenant_id,
-            "Graph refused to list users: grant the application the User.Read.All "
-            "application permission, with an administrator's consent, in this tenant "
-            f"({error.detail})",
-        ) from error
-    except ConfigurationError as error:
-        raise DirectorySyncError(
-            tenant_id,
-            "Microsoft refused the application's own token (client credentials): check the "
-            "credentials and that the application is consented in this tenant, with the "
-            f"User.Read.All application permission ({error.detail})",
-        ) from error
-    except (GraphError, MicrosoftUnavailableError) as error:
-        raise DirectorySyncError(
-            tenant_id,
-            f"the directory could not be read whole, nobody deactivated ({error.detail})",
-        ) from error
+    except (GraphError, MicrosoftUnavailableError, ConfigurationError) as error:
+        raise _read_error(tenant_id, error) from error
     # The read is complete: now, and only now, the leavers it found.
     for person in leavers:
         _apply(sso, person, summary, update=False, dry_run=dry_run, report=report)
@@ -170,6 +154,90 @@ def sync_tenant(
         return
     DirectorySyncState.objects.update_or_create(
         tenant_id=tenant_id, defaults={"delta_link": new_link}
+    )
+
+
+def sync_people(
+    links: Iterable[MicrosoftSSOUser],
+    *,
+    update: bool,
+    dry_run: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    sso: Settings | None = None,
+) -> list[Outcome]:
+    """Read the people of ``links`` from Graph (``/users/{id}``) and apply each; one outcome a
+    link, in order. The admin action's path.
+
+    Everyone is read before anyone is changed: a read that fails raises
+    ``DirectorySyncError`` and nobody is changed. A person Graph no longer knows is deleted. A
+    link of a tenant not trusted for mapping (or of 7.x, without a tenant) is ``skipped``
+    without asking Microsoft.
+    """
+    sso = sso or Settings()
+    trusted = set(trusted_tenants(sso))
+    read: list[DirectoryPerson | Outcome] = []
+    for link in links:
+        tenant_id = (link.tenant_id or "").lower()
+        if tenant_id not in trusted or not link.microsoft_id:
+            read.append(Outcome("skipped", link.user_id, "tenant not trusted for mapping"))
+            continue
+        try:
+            entry = graph.fetch_directory_user(
+                _token_of(sso, tenant_id),
+                link.microsoft_id,
+                timeout=sso.graph_timeout,
+                graph_root=clouds.cloud(sso).graph_root,
+                sleep=sleep,
+            )
+        except (GraphError, MicrosoftUnavailableError, ConfigurationError) as error:
+            raise _read_error(tenant_id, error) from error
+        if entry is None:
+            entry = {"id": link.microsoft_id, "@removed": {"reason": "deleted"}}
+        person = directory_person(tenant_id, entry)
+        read.append(person if person is not None else Outcome("skipped", link.user_id))
+    outcomes = []
+    for item in read:
+        if isinstance(item, Outcome):
+            outcomes.append(item)
+            continue
+        try:
+            outcomes.append(lifecycle.apply(item, update=update, dry_run=dry_run))
+        except Exception as error:  # one person's failure must not stop the others
+            log(
+                sso,
+                "ERROR",
+                "directory sync: applying {}/{} failed: {}",
+                item.tenant_id,
+                item.object_id,
+                type(error).__name__,
+            )
+            outcomes.append(Outcome("error", None, type(error).__name__))
+    return outcomes
+
+
+def _token_of(sso: Settings, tenant_id: str) -> Callable[[], str]:
+    return lambda: client.application_token(sso, tenant_id)
+
+
+def _read_error(tenant_id: str, error: LoginError) -> DirectorySyncError:
+    """What to tell whoever runs the sync when a tenant's directory could not be read."""
+    if isinstance(error, graph.DirectoryPermissionError):
+        return DirectorySyncError(
+            tenant_id,
+            "Graph refused to list users: grant the application the User.Read.All "
+            "application permission, with an administrator's consent, in this tenant "
+            f"({error.detail})",
+        )
+    if isinstance(error, ConfigurationError):
+        return DirectorySyncError(
+            tenant_id,
+            "Microsoft refused the application's own token (client credentials): check the "
+            "credentials and that the application is consented in this tenant, with the "
+            f"User.Read.All application permission ({error.detail})",
+        )
+    return DirectorySyncError(
+        tenant_id,
+        f"the directory could not be read whole, nobody deactivated ({error.detail})",
     )
 
 
@@ -189,24 +257,35 @@ def _read(
     leavers: dict[str, DirectoryPerson] = {}
     read_here = 0
     pages = graph.read_user_delta(
-        lambda: client.application_token(sso, tenant_id),
+        _token_of(sso, tenant_id),
         delta_link=delta_link,
         timeout=sso.graph_timeout,
         graph_root=clouds.cloud(sso).graph_root,
         sleep=sleep,
     )
     for page in pages:
-        linked = _linked_ids(tenant_id, page.users)
+        linked = _linked_users(tenant_id, page.users)
         for entry in page.users:
             person = directory_person(tenant_id, entry)
             if person is None:
                 continue
             summary.read += 1
             read_here += 1
-            if person.object_id not in linked:
+            state = linked.get(person.object_id)
+            if state is None:
                 summary.skipped += 1
                 continue
-            if person.deleted or person.enabled is False:
+            is_active, deactivated_by_sync = state
+            leaving = person.deleted or person.enabled is False
+            if not update and (
+                (leaving and not is_active)
+                or (not leaving and (is_active or not deactivated_by_sync))
+            ):
+                # Nothing for lifecycle.apply to do: most of a full read, at no query per person.
+                summary.unchanged += 1
+                leavers.pop(person.object_id, None)
+                continue
+            if leaving:
                 # Only noted now (with what a dry run says it would do): applied after the read.
                 outcome = _apply(sso, person, None, update=False, dry_run=True, report=None)
                 if outcome is not None and outcome.action == "deactivated":
@@ -277,15 +356,22 @@ def directory_person(tenant_id: str, entry: dict[str, Any]) -> DirectoryPerson |
     )
 
 
-def _linked_ids(tenant_id: str, entries: Iterable[dict[str, Any]]) -> set[str]:
-    """The ids of a page that have a link row: one query, so a page costs one round trip for
-    the people the project never saw. Rows of 7.x, which have no tenant, may be anyone's."""
+def _linked_users(
+    tenant_id: str, entries: Iterable[dict[str, Any]]
+) -> dict[str, tuple[bool, bool]]:
+    """The people of a page who have a link row: id -> (user is active, deactivated by the
+    sync). One query a page, so that a person the sync has nothing to do for costs none of
+    their own. Rows of 7.x, which have no tenant, may be anyone's: ``lifecycle.apply`` decides.
+    """
     ids = {entry["id"] for entry in entries if isinstance(entry.get("id"), str)}
     ids |= {object_id.lower() for object_id in ids}
     if not ids:
-        return set()
+        return {}
     found = MicrosoftSSOUser.objects.filter(
         Q(tenant_id=tenant_id) | Q(tenant_id__isnull=True) | Q(tenant_id=""),
         microsoft_id__in=ids,
-    ).values_list("microsoft_id", flat=True)
-    return {str(object_id).lower() for object_id in found}
+    ).values_list("microsoft_id", "user__is_active", "deactivated_by_sync")
+    return {
+        str(object_id).lower(): (bool(is_active), bool(by_sync))
+        for object_id, is_active, by_sync in found
+    }

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -324,7 +325,7 @@ def read_user_delta(
     while url is not None:
         if not url.startswith(graph_root + "/"):
             raise GraphError("graph: users/delta link leaves Graph")
-        answer = _delta_page(access_token, url, timeout, retries, sleep)
+        answer = _get_with_retries(access_token, url, timeout, retries, sleep)
         users = answer.get("value")
         if not isinstance(users, list):
             raise GraphError("graph: users/delta answer has no value")
@@ -342,7 +343,27 @@ def read_user_delta(
         url = None
 
 
-def _delta_page(
+def fetch_directory_user(
+    access_token: Callable[[], str],
+    object_id: str,
+    *,
+    timeout: float,
+    graph_root: str = GRAPH_ROOT,
+    retries: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any] | None:
+    """One person of the directory (``/users/{id}``, the fields of ``DELTA_FIELDS``), or None
+    when Graph says there is no such person (deleted). Retries as ``read_user_delta`` does."""
+    url = f"{graph_root}/users/{quote(object_id, safe='')}?$select=" + ",".join(DELTA_FIELDS)
+    try:
+        return _get_with_retries(access_token, url, timeout, retries, sleep)
+    except GraphStatusError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+def _get_with_retries(
     access_token: Callable[[], str],
     url: str,
     timeout: float,
@@ -370,7 +391,7 @@ def _delta_page(
                 raise
             sleep(backoff)
         backoff *= 2
-    raise GraphError("graph: users/delta retries exhausted")  # pragma: no cover
+    raise GraphError("graph: retries exhausted")  # pragma: no cover
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -368,3 +368,96 @@ def test_the_application_token_is_asked_once_per_run(person, microsoft):
     sync()
 
     assert microsoft.count("token") == tokens_before + 1
+
+
+class Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_on_a_terminal_progress_rewrites_one_line(person, microsoft):
+    for n in range(3):
+        person(f"p{n}@contoso.com")
+    microsoft.delta_page_size = 1
+    out = Terminal()
+
+    call_command("microsoft_sso_sync", stdout=out, stderr=StringIO())
+
+    assert f"\r{DEFAULT_TENANT_ID}: 3 people read" in out.getvalue()
+
+
+def test_no_tenant_to_read_is_a_clear_error(settings, microsoft):
+    settings.MICROSOFT_SSO_AUTHORITY = "https://login.microsoftonline.com/common"
+    settings.MICROSOFT_SSO_MAPPING_TENANTS = []
+
+    with pytest.raises(CommandError, match="MICROSOFT_SSO_MAPPING_TENANTS"):
+        sync()
+
+
+def test_a_person_listed_disabled_then_enabled_in_one_read_is_not_deactivated(person, microsoft):
+    alice, alice_user = person("alice@contoso.com")
+    microsoft.disable_user(alice)
+    microsoft.delta_page_size = 1
+    # Graph may list one person twice in a read; the later entry is the current state.
+    microsoft.users.append(alice)
+
+    def enabled_after_the_first_page(request):
+        answer = microsoft._users_delta(request)
+        alice.account_enabled = True
+        return answer
+
+    microsoft.fail("users_delta", enabled_after_the_first_page)
+
+    output = sync()
+
+    assert active(alice_user)
+    assert summary_of(output)["read"] == 2
+
+
+# -- the fake's shapes -------------------------------------------------------------------------
+
+
+def test_the_fake_lists_deleted_people_as_graph_marks_them(settings, microsoft):
+    from django_microsoft_sso import client, graph
+    from django_microsoft_sso.conf import Settings
+
+    alice = microsoft.add_user("alice@contoso.com")
+    bob = microsoft.add_user("bob@contoso.com")
+    token = client.application_token(Settings(), DEFAULT_TENANT_ID)
+    first = list(graph.read_user_delta(lambda: token, delta_link=None, timeout=5))
+    microsoft.delete_user(alice)
+    microsoft.delete_user(bob, permanently=True)
+
+    changes = list(
+        graph.read_user_delta(lambda: token, delta_link=first[-1].delta_link, timeout=5)
+    )
+
+    assert [user["id"] for user in first[0].users] == [alice.object_id, bob.object_id]
+    assert set(first[0].users[0]) == set(graph.DELTA_FIELDS)
+    assert changes[0].users == [
+        {
+            "@odata.type": "#microsoft.graph.user",
+            "id": alice.object_id,
+            "@removed": {"reason": "changed"},
+        },
+        {
+            "@odata.type": "#microsoft.graph.user",
+            "id": bob.object_id,
+            "@removed": {"reason": "deleted"},
+        },
+    ]
+
+
+def test_the_fake_refuses_client_credentials_for_a_multi_tenant_authority(microsoft):
+    answer = httpx.post(
+        "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": microsoft.client_id,
+            "client_secret": microsoft.client_secret,
+            "scope": "https://graph.microsoft.com/.default",
+        },
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error_codes"] == [90009]

@@ -173,6 +173,8 @@ class FakeMicrosoft(
                 "/v1.0/users/microsoft.graph.delta",
             ):
                 return "users_delta", self._users_delta
+            if method == "GET" and len(segments) == 3 and segments[1] == "users":
+                return "users", self._directory_user
             return "graph_other", self._graph_not_found
         if method == "GET" and segments[1:] == ["discovery", "instance"]:
             return "instance", self._instance_discovery

@@ -129,7 +129,8 @@ class UsersDelta:
 
     # -- Graph -------------------------------------------------------------------------------
 
-    def _users_delta(self, request: httpx.Request) -> httpx.Response:
+    def _application_tenant(self, request: httpx.Request) -> str | httpx.Response:
+        """The tenant of the app-only token of ``request``, or Graph's refusal."""
         authorization = request.headers.get("Authorization", "")
         token = authorization[7:] if authorization.startswith("Bearer ") else ""
         found = self._app_tokens.get(token)
@@ -144,6 +145,40 @@ class UsersDelta:
                 "Authorization_RequestDenied",
                 "Insufficient privileges to complete the operation.",
             )
+        return tenant_id
+
+    def _directory_user(self, request: httpx.Request) -> httpx.Response:
+        """``/users/{id}``: one person of the token's tenant, 404 once deleted."""
+        tenant_id = self._application_tenant(request)
+        if isinstance(tenant_id, httpx.Response):
+            return tenant_id
+        wanted = request.url.path.split("/")[3].lower()
+        user = next(
+            (
+                user
+                for user in self.users
+                if user.tenant_id == tenant_id and user.graph_id.lower() == wanted
+            ),
+            None,
+        )
+        if user is None:
+            return graph_error(
+                404,
+                "Request_ResourceNotFound",
+                f"Resource '{wanted}' does not exist or one of its queried reference-property "
+                "objects are not present.",
+            )
+        select = request.url.params.get("$select", "")
+        fields = [name.strip() for name in select.split(",") if name.strip()]
+        context = f"https://{self.graph_host}/v1.0/$metadata#users/$entity"
+        return httpx.Response(
+            200, json={"@odata.context": context, **self._delta_user(user, fields)}
+        )
+
+    def _users_delta(self, request: httpx.Request) -> httpx.Response:
+        tenant_id = self._application_tenant(request)
+        if isinstance(tenant_id, httpx.Response):
+            return tenant_id
         params = request.url.params
         if "$deltatoken" in params or "$skiptoken" in params:
             try:
