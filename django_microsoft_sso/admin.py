@@ -4,7 +4,7 @@ The package registers a read-only admin for ``MicrosoftSSOUser`` and leaves the 
 project registered it. To see a person's Microsoft identity on their user page, add the inline to
 the user admin::
 
-    from django.contrib import admin
+    from django.contrib import admin, messages
     from django.contrib.auth import get_user_model
     from django.contrib.auth.admin import UserAdmin
 
@@ -18,7 +18,10 @@ the user admin::
     class ProjectUserAdmin(UserAdmin):
         inlines = [*UserAdmin.inlines, MicrosoftSSOUserInline]
 
-A project with its own user admin adds ``MicrosoftSSOUserInline`` to its ``inlines``.
+A project with its own user admin adds ``MicrosoftSSOUserInline`` to its ``inlines``, and the
+action ``sync_from_microsoft`` to its ``actions`` (``actions = [*UserAdmin.actions,
+sync_from_microsoft]``): it reads the selected people from Microsoft Graph and deactivates,
+re-activates or updates them as ``manage.py microsoft_sso_sync`` would (see docs/lifecycle.md).
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -83,6 +86,64 @@ class MicrosoftSSOUserInline(InlineBase):
         return False
 
 
+def may_sync(request: HttpRequest) -> bool:
+    """Whoever may change users may have them synced from Microsoft (which may deactivate them)."""
+    opts = get_user_model()._meta
+    return bool(request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}"))
+
+
+def sync_links(modeladmin: Any, request: HttpRequest, links: QuerySet[MicrosoftSSOUser]) -> None:
+    """Read the people of ``links`` from Microsoft and apply what Entra says, with a message.
+
+    Through ``directory.sync_people``: the directory sync's own code, one person at a time.
+    """
+    # directory.py reads the people from Graph, then hands each to lifecycle.apply.
+    from django_microsoft_sso.directory import (  # type: ignore[import-not-found,unused-ignore]
+        DirectorySyncError,
+        sync_people,
+    )
+
+    if not may_sync(request):
+        modeladmin.message_user(
+            request, _("You may not change users, so you may not sync them."), messages.ERROR
+        )
+        return
+    try:
+        outcomes = sync_people(list(links.select_related("user")), update=True)
+    except DirectorySyncError as error:
+        modeladmin.message_user(
+            request,
+            _("Microsoft could not be read; nobody was changed: %(error)s") % {"error": error},
+            messages.ERROR,
+        )
+        return
+    counts = dict.fromkeys(("deactivated", "reactivated", "updated", "unchanged"), 0)
+    skipped = 0
+    for outcome in outcomes:
+        if outcome.action in counts:
+            counts[outcome.action] += 1
+        else:
+            skipped += 1
+    message = (
+        _(
+            "Synced from Microsoft: %(deactivated)d deactivated, %(reactivated)d re-activated, "
+            "%(updated)d updated, %(unchanged)d unchanged."
+        )
+        % counts
+    )
+    if skipped:
+        message += " " + _(
+            "Skipped: %(count)d (no link, or a tenant not trusted for mapping)."
+        ) % {"count": skipped}
+    modeladmin.message_user(request, message, messages.SUCCESS)
+
+
+@admin.action(description=_("Sync from Microsoft"), permissions=["change"])
+def sync_from_microsoft(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    """The user admin's action: the selected users that have a Microsoft link."""
+    sync_links(modeladmin, request, MicrosoftSSOUser.objects.filter(user__in=queryset))
+
+
 @admin.register(MicrosoftSSOUser)
 class MicrosoftSSOUserAdmin(ModelAdminBase):
     """Microsoft identities, read-only: they are written by sign-ins, never by hand.
@@ -96,7 +157,17 @@ class MicrosoftSSOUserAdmin(ModelAdminBase):
     search_fields = ("user_principal_name", "tenant_id", "microsoft_id")
     fields = ("user", *IDENTITY_FIELDS)
     readonly_fields = ("user", *IDENTITY_FIELDS)
+    actions = ["sync_from_microsoft"]
     picture = staticmethod(picture)
+
+    @admin.action(description=_("Sync from Microsoft"), permissions=["sync"])
+    def sync_from_microsoft(
+        self, request: HttpRequest, queryset: QuerySet[MicrosoftSSOUser]
+    ) -> None:
+        sync_links(self, request, queryset)
+
+    def has_sync_permission(self, request: HttpRequest) -> bool:
+        return may_sync(request)
 
     def get_search_fields(self, request: HttpRequest) -> list[str]:
         return [*self.search_fields, f"user__{get_user_model().USERNAME_FIELD}"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -25,6 +25,7 @@ from django_microsoft_sso import (
     frontchannel,
     helpers,
     hooks,
+    lifecycle,
     pending,
     redirects,
     sessions,
@@ -153,9 +154,27 @@ class LoginFlow:
             key: answer[key] for key in ("code", "state", "session_state") if key in answer
         }
         result = client.redeem_code(self.sso, flow, auth_response)
+        if "error" in result and lifecycle.gone_reason(result) is not None:
+            self.refuse_gone_account(result)
         if "error" in result:
             raise TokenError(f"token endpoint: {result['error']} {self.error_codes(result)}")
         return result
+
+    def refuse_gone_account(self, result: dict[str, Any]) -> None:
+        """Microsoft says the account is disabled or deleted: refuse, and deactivate the user.
+
+        The user is the one this browser is signed in as, if any (see
+        ``lifecycle.deactivate_for_answer``); their sessions end, this one included.
+        """
+        reason = lifecycle.deactivate_for_answer(self.request, result)
+        if self.request.user.is_authenticated and not self.request.user.is_active:
+            logout(self.request)
+        message = (
+            _("Your Microsoft account is disabled. Please contact your administrator.")
+            if reason == "disabled"
+            else _("Your Microsoft account no longer exists. Please contact your administrator.")
+        )
+        raise RefusedError(f"token endpoint: account {reason} {self.error_codes(result)}", message)
 
     @staticmethod
     def error_codes(result: dict[str, Any]) -> str:

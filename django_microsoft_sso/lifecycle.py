@@ -177,8 +177,9 @@ def apply(person: DirectoryPerson, *, update: bool, dry_run: bool) -> Outcome:
             deactivate(user, reason=reason)
         return Outcome(DEACTIVATED, user.pk, reason)
     action = UNCHANGED
-    came_back = person.enabled is True and not user.is_active and link.deactivated_by_sync
-    if came_back and (dry_run or reactivate(user)):
+    # Also when an administrator let them back in already: from then on they are not ours.
+    ours = person.enabled is True and link.deactivated_by_sync
+    if ours and ((not user.is_active) if dry_run else reactivate(user)):
         action = REACTIVATED
     if update:
         changed = refresh_profile(sso, link, person, dry_run=dry_run)
@@ -298,3 +299,26 @@ def _unseal(sealed: str) -> str | None:
     opened = pending_cookies.unseal(SEALED_KEY_NAME, sealed)
     key = opened.get("k") if opened else None
     return key if isinstance(key, str) and key else None
+
+
+# -- Microsoft's answer at a sign-in or a token refresh --------------------------------------
+
+
+def deactivate_for_answer(request: HttpRequest, result: dict[str, Any]) -> str | None:
+    """Deactivate the session's user when Microsoft's token answer says their account is gone.
+
+    Returns ``disabled`` or ``deleted`` when the answer says so (whether or not anyone was
+    deactivated), None otherwise. The answer names no one: the person is the user this session
+    is signed in as, the one its refresh token (or the sign-in renewing it) belongs to. Only a
+    user linked to a tenant trusted for mapping is deactivated, as with the directory sync.
+    """
+    reason = gone_reason(result)
+    user = getattr(request, "user", None)
+    if reason is None or user is None or not user.is_authenticated or not user.is_active:
+        return reason
+    sso = Settings(request)
+    link = MicrosoftSSOUser.objects.filter(user_id=user.pk).only("tenant_id").first()
+    if link is None or (link.tenant_id or "").lower() not in trusted_tenants(sso):
+        return reason
+    deactivate(user, reason=reason, request=request)
+    return reason

@@ -21,6 +21,11 @@ from django_microsoft_sso.conf import Settings
 from django_microsoft_sso.exceptions import LoginError
 from django_microsoft_sso.logs import log
 
+DEACTIVATED_MESSAGE = _(
+    "Your Microsoft account is disabled or no longer exists, so your account here has been "
+    "deactivated. Please contact your administrator."
+)
+
 
 class SessionEndedError(LoginError):
     reason = "session_revoked"
@@ -41,9 +46,15 @@ class SessionFollowsTokenMiddleware:
     @staticmethod
     def end_session(request: HttpRequest, sso: Settings) -> None:
         user_pk = getattr(request.user, "pk", None)
+        # Deactivated just now by ``lifecycle`` when Microsoft said the account is gone.
+        deactivated = not getattr(request.user, "is_active", True)
         logout(request)
         log(sso, "INFO", "Microsoft refused the session of user {}: logged out", user_pk)
-        message = _("Your Microsoft sign-in has ended. Please sign in again.")
+        message = (
+            DEACTIVATED_MESSAGE
+            if deactivated
+            else _("Your Microsoft sign-in has ended. Please sign in again.")
+        )
         error = SessionEndedError("Microsoft refused to refresh the token", message)
         signals.send(
             signals.microsoft_sso_login_failed,

@@ -18,6 +18,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.sessions.backends import signed_cookies
 from django.http import HttpRequest
 
@@ -110,6 +111,12 @@ def get_access_token(request: HttpRequest) -> str | None:
     result = _refresh(request, sso)
     if result is None:
         return None
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and not user.is_active:
+        # Microsoft said the account is gone and the user was deactivated, their sessions with
+        # them: this one is emptied rather than saved again over the one just ended.
+        logout(request)
+        return None
     if "error" in result:
         session.pop(ACCESS_TOKEN_SESSION_KEY, None)
         session.pop(EXPIRES_SESSION_KEY, None)
@@ -156,6 +163,9 @@ def _refresh(request: HttpRequest, sso: Settings) -> dict[str, Any] | None:
         log(sso, "WARNING", "Microsoft token refresh failed ({}): {}", error.reason, error.detail)
         return None
     if "error" in result:
+        from django_microsoft_sso.lifecycle import deactivate_for_answer
+
+        deactivate_for_answer(request, result)
         codes = result.get("error_codes")
         code = ",".join(str(c)[:12] for c in codes[:5]) if isinstance(codes, list) else ""
         log(

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
-from django_microsoft_sso.admin import MicrosoftSSOUserInline
+from django_microsoft_sso.admin import MicrosoftSSOUserInline, sync_from_microsoft
 
 site = admin.AdminSite(name="inline_admin")
 
@@ -21,3 +21,4 @@ BaseUserAdmin = UserAdmin if get_user_model() is User else admin.ModelAdmin
 @admin.register(get_user_model(), site=site)
 class ProjectUserAdmin(BaseUserAdmin):
     inlines = [*BaseUserAdmin.inlines, MicrosoftSSOUserInline]
+    actions = [*BaseUserAdmin.actions, sync_from_microsoft]
