@@ -276,19 +276,9 @@ def _read(
                 summary.skipped += 1
                 continue
             is_active, deactivated_by_sync = state
-            leaving = person.deleted or person.enabled is False
-            if not update and (
-                (leaving and not is_active)
-                or (not leaving and (is_active or not deactivated_by_sync))
-            ):
-                # Nothing for lifecycle.apply to do: most of a full read, at no query per person.
-                summary.unchanged += 1
-                leavers.pop(person.object_id, None)
-                continue
-            if leaving:
-                # Only noted now (with what a dry run says it would do): applied after the read.
-                outcome = _apply(sso, person, None, update=False, dry_run=True, report=None)
-                if outcome is not None and outcome.action == "deactivated":
+            if person.deleted or person.enabled is False:
+                if is_active:
+                    # Only noted now; deactivated once the whole read has succeeded.
                     leavers[person.object_id] = DirectoryPerson(
                         tenant_id=person.tenant_id,
                         object_id=person.object_id,
@@ -296,12 +286,15 @@ def _read(
                         deleted=person.deleted,
                         profile={},
                     )
-                elif outcome is not None:
-                    summary.count(outcome)
                 else:
-                    summary.errors += 1
+                    summary.unchanged += 1
+                    leavers.pop(person.object_id, None)
                 continue
             leavers.pop(person.object_id, None)
+            if not update and (is_active or not deactivated_by_sync):
+                # Nothing for lifecycle.apply to do: most of a full read, at no query per person.
+                summary.unchanged += 1
+                continue
             _apply(sso, person, summary, update=update, dry_run=dry_run, report=report)
         if progress is not None:
             progress(tenant_id, read_here)

@@ -461,3 +461,45 @@ def test_the_fake_refuses_client_credentials_for_a_multi_tenant_authority(micros
 
     assert answer.status_code == 400
     assert answer.json()["error_codes"] == [90009]
+
+
+# -- sync_people: the selected people of the admin action ------------------------------------
+
+
+def test_sync_people_deactivates_a_person_graph_no_longer_knows(person, microsoft):
+    alice, alice_user = person("alice@contoso.com")
+    _bob, bob_user = person("bob@contoso.com")
+    microsoft.delete_user(alice, permanently=True)
+
+    outcomes = directory.sync_people(MicrosoftSSOUser.objects.order_by("pk"), update=False)
+
+    assert [outcome.action for outcome in outcomes] == ["deactivated", "unchanged"]
+    assert not active(alice_user)
+    assert active(bob_user)
+
+
+def test_sync_people_changes_nobody_when_one_read_fails(person, microsoft):
+    alice, alice_user = person("alice@contoso.com")
+    bob, bob_user = person("bob@contoso.com")
+    microsoft.disable_user(alice)
+    microsoft.disable_user(bob)
+    microsoft.fail("users", httpx.Response(500), times=1)  # alice's read recovers...
+    microsoft.fail("users", httpx.Response(400), times=1)  # ...bob's does not
+
+    with pytest.raises(directory.DirectorySyncError):
+        directory.sync_people(
+            MicrosoftSSOUser.objects.order_by("pk"), update=False, sleep=no_sleep
+        )
+
+    assert active(alice_user)
+    assert active(bob_user)
+
+
+def test_sync_people_skips_an_untrusted_tenant_without_asking_microsoft(person, microsoft):
+    _eve, eve_user = person("eve@contoso.com")
+    MicrosoftSSOUser.objects.filter(user=eve_user).update(tenant_id=OTHER_TENANT_ID)
+
+    outcomes = directory.sync_people(MicrosoftSSOUser.objects.all(), update=False)
+
+    assert [outcome.action for outcome in outcomes] == ["skipped"]
+    assert microsoft.count("users") == 0
