@@ -195,8 +195,8 @@ class UserSession(models.Model):
 
     Django keeps no index from a user to their sessions: without this, ending them would mean
     reading and decoding every session there is (the database engine) or could not be done at
-    all (the cache engine). A row is written at each login of a linked user; the user's rows of
-    sessions that are gone are dropped at their next login.
+    all (the cache engine). A row is written at each login of a linked user; the user's rows older
+    than a session can live are dropped at their next login.
     The key is sealed (AES-GCM under ``SECRET_KEY``): whoever reads this table cannot use it.
     """
 

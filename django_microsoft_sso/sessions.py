@@ -18,7 +18,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.sessions.backends import signed_cookies
 from django.http import HttpRequest
 
@@ -105,6 +105,8 @@ def get_access_token(request: HttpRequest) -> str | None:
     token = session.get(ACCESS_TOKEN_SESSION_KEY)
     if not sso.save_access_token or not isinstance(token, str) or not token:
         return None
+    if _user_refused(request):
+        return None
     expires = session.get(EXPIRES_SESSION_KEY)
     if not isinstance(expires, int | float) or expires - EXPIRY_MARGIN > time.time():
         return token
@@ -128,6 +130,16 @@ def get_access_token(request: HttpRequest) -> str | None:
     store_tokens(request, sso, result)
     fresh = result.get("access_token")
     return fresh if isinstance(fresh, str) and fresh else None
+
+
+def _user_refused(request: HttpRequest) -> bool:
+    """Whether the session names a user that Django's authentication refused (now inactive).
+
+    A signed-cookie session cannot be ended from the server: a deactivated person's browser
+    still carries its access token, which must not be handed out.
+    """
+    user = getattr(request, "user", None)
+    return user is not None and not user.is_authenticated and SESSION_KEY in request.session
 
 
 def session_is_current(request: HttpRequest, sso: Settings) -> bool:

@@ -131,6 +131,7 @@ def test_a_signed_cookie_session_is_refused_at_its_next_request(
     # The session lives in the browser: nothing on the server can end it, but Django's
     # authentication loads no inactive user, so the next request is anonymous.
     settings.SESSION_ENGINE = cookie_engine
+    settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True
     microsoft.login(client, alice)
     assert client.get("/private/").status_code == 200
 
@@ -140,6 +141,11 @@ def test_a_signed_cookie_session_is_refused_at_its_next_request(
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert not UserSession.objects.exists()
+    # The access token the cookie still carries is not handed out.
+    settings.ROOT_URLCONF = "tests.test_sessions"
+    settings.MICROSOFT_SSO_SAVE_ACCESS_TOKEN = True
+    assert sessions.ACCESS_TOKEN_SESSION_KEY in client.session
+    assert token_of(client) is None
 
 
 def test_the_signals_wait_for_the_commit_and_a_rollback_sends_none(
@@ -464,3 +470,41 @@ def test_the_action_deactivates_a_selected_person_entra_disabled(
     ]
     assert not user_of(alice).is_active
     assert signed_in.get("/private/").status_code == 302
+
+
+# -- the sessions noted for offboarding ------------------------------------------------------
+
+
+def test_a_password_login_of_a_linked_user_is_ended_too(
+    microsoft, alice, engine, django_capture_on_commit_callbacks
+):
+    microsoft.login(Client(), alice)
+    user = user_of(alice)
+    user.set_password("pw")
+    user.save()
+    browser = Client()
+    assert browser.login(username=user.username, password="pw")
+    key = browser.session.session_key
+
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.apply(person(alice, enabled=False), update=False, dry_run=False)
+
+    assert not session_exists(key)
+
+
+def test_a_login_of_a_user_without_a_link_is_not_noted(client):
+    user = get_user_model().objects.create_user("carol", password="pw")
+    assert client.login(username="carol", password="pw")
+
+    assert not UserSession.objects.filter(user=user).exists()
+
+
+def test_notes_older_than_a_session_can_live_go_at_the_next_login(microsoft, alice, settings):
+    settings.SESSION_COOKIE_AGE = 3600
+    microsoft.login(Client(), alice)
+    UserSession.objects.update(created=UserSession.objects.get().created.replace(year=2000))
+
+    microsoft.login(Client(), alice)
+
+    assert UserSession.objects.count() == 1
+    assert UserSession.objects.get().created.year != 2000
