@@ -58,6 +58,7 @@ __all__ = [
     "MULTI_TENANT_NAMES",
     "PERSONAL_ACCOUNTS_TENANT_ID",
     "TenantMetadata",
+    "application_token",
     "authority_tenant",
     "authority_url",
     "http_client",
@@ -80,6 +81,10 @@ _lock = threading.Lock()
 # One application per (application id, credential digest, authority); each holds the
 # Retry-After waits of its token endpoint.
 _apps: dict[tuple[str, str, str], msal.ConfidentialClientApplication] = {}
+# Applications reading a tenant's directory as themselves (client credentials): one per
+# (application id, credential digest, tenant authority). Their msal token cache holds only the
+# application's own token, which they reuse until it nears its end.
+_directory_apps: dict[tuple[str, str, str], msal.ConfidentialClientApplication] = {}
 # On-behalf-of tokens: (application id, SHA-256 of the caller's token, scopes) ->
 # (time.time() until which it is used, access token). The caller's token is not kept.
 _obo_tokens: dict[tuple[str, str, tuple[str, ...]], tuple[float, str]] = {}
@@ -94,6 +99,7 @@ def forget() -> None:
     on-behalf-of tokens it keeps."""
     with _lock:
         _apps.clear()
+        _directory_apps.clear()
         _obo_tokens.clear()
 
 
@@ -389,4 +395,59 @@ def on_behalf_of(sso: Settings, user_assertion: str, scopes: list[str]) -> str:
             while len(_obo_tokens) >= OBO_MAX_TOKENS:
                 del _obo_tokens[next(iter(_obo_tokens))]
         _obo_tokens[key] = (now + lifetime - OBO_EXPIRY_MARGIN, token)
+    return token
+
+
+class _PlainMsalHttpClient(_MsalHttpClient):
+    """The pooled client as msal sees it, for an authority whose configuration msal reads."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+        self._url = ""
+        self._document = ""
+        self._lock = threading.Lock()
+        self._wait_until = {}
+
+
+def application_token(sso: Settings, tenant_id: str) -> str:
+    """The application's own access token for Graph in ``tenant_id`` (client credentials).
+
+    What it may read is what an administrator granted the application in that tenant (reading
+    the directory needs ``User.Read.All``, an application permission). Raises
+    ``ConfigurationError`` when Microsoft refuses the application, ``MicrosoftUnavailableError``
+    when it cannot be reached.
+    """
+    if not sso.application_id:
+        raise ConfigurationError("MICROSOFT_SSO_APPLICATION_ID must be set.")
+    chosen = clouds.cloud(sso)
+    credential, credential_digest = credentials.client_credential(sso)
+    authority = f"https://{chosen.login_host}/{tenant_id}"
+    key = (sso.application_id, credential_digest, authority)
+    app = _directory_apps.get(key)
+    if app is None:
+        app = _call_microsoft(
+            "discovery",
+            lambda: msal.ConfidentialClientApplication(
+                sso.application_id,
+                client_credential=credential,
+                authority=authority,
+                http_client=_PlainMsalHttpClient(http_client()),
+                http_cache=_KeepNothingHttpCache(),
+                instance_discovery=chosen in clouds.CLOUDS.values(),
+            ),
+        )
+        with _lock:
+            app = _directory_apps.setdefault(key, app)
+    scope = f"https://{chosen.graph_host}/.default"
+    result = _call_microsoft("token", lambda: app.acquire_token_for_client(scopes=[scope]))
+    if not isinstance(result, dict):
+        raise MicrosoftUnavailableError("token: answer is not a JSON object")
+    token = result.get("access_token")
+    if "error" in result or not isinstance(token, str) or not token:
+        error_name = str(result.get("error") or "no_access_token")[:60]
+        codes = result.get("error_codes")
+        shown = ",".join(str(code)[:12] for code in codes[:5]) if isinstance(codes, list) else ""
+        raise ConfigurationError(
+            f"application token for tenant {tenant_id}: {error_name} AADSTS{shown}"
+        )
     return token

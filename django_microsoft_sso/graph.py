@@ -1,4 +1,5 @@
-"""Microsoft Graph: the person's profile and picture, in one ``$batch`` round trip."""
+"""Microsoft Graph: the person's profile and picture, in one ``$batch`` round trip; the
+directory's people, page by page, for the directory sync."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import base64
 import binascii
 import json
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -149,6 +152,31 @@ class _AnswerTooLargeError(GraphError):
     """Graph's answer was cut off at the size limit."""
 
 
+class GraphStatusError(GraphError):
+    """Graph answered with an HTTP error: its status, error code and ``Retry-After``."""
+
+    def __init__(self, detail: str, status: int, code: str, retry_after: str | None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+
+
+# An error answer is a small JSON object; more than this is not read.
+_ERROR_BYTES = 64 * 1024
+
+
+def _error_code(content: bytes) -> str:
+    """Graph's ``error.code`` of an error answer, or an empty string."""
+    try:
+        document = json.loads(content)
+    except ValueError:
+        return ""
+    error = document.get("error") if isinstance(document, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code[:60] if isinstance(code, str) else ""
+
+
 def _request_json(
     method: str,
     url: str,
@@ -169,7 +197,19 @@ def _request_json(
             if response.status_code != 200:
                 retry = response.headers.get("Retry-After")
                 suffix = f" (Retry-After {retry[:10]})" if retry else ""
-                raise GraphError(f"graph: HTTP {response.status_code}{suffix}")
+                error_answer = bytearray()
+                for chunk in response.iter_bytes():
+                    error_answer += chunk
+                    if len(error_answer) > _ERROR_BYTES:
+                        break
+                code = _error_code(bytes(error_answer))
+                shown = f" {code}" if code else ""
+                raise GraphStatusError(
+                    f"graph: HTTP {response.status_code}{shown}{suffix}",
+                    response.status_code,
+                    code,
+                    retry,
+                )
             content = bytearray()
             for chunk in response.iter_bytes():
                 content += chunk
@@ -225,3 +265,137 @@ def fetch_group_ids(
         if not isinstance(url, str) or not url.startswith(root + "/"):
             raise GraphError("graph: transitiveMemberOf next link leaves Graph")
     raise GraphError(f"graph: more than {max_pages} pages of groups")
+
+
+# The user fields the directory sync reads: who they are, whether they may sign in, and what a
+# sign-in would write to the Django user.
+DELTA_FIELDS = (
+    "id",
+    "accountEnabled",
+    "displayName",
+    "givenName",
+    "surname",
+    "mail",
+    "userPrincipalName",
+)
+# A page of /users/delta holds at most a few hundred people of a few hundred bytes each.
+_DELTA_PAGE_BYTES = 16 * 1024 * 1024
+# Graph's answers worth asking again: throttled, or briefly unavailable.
+_TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+# The longest a Retry-After holds a directory read back, and the wait without one (doubling).
+MAX_DELTA_WAIT = 300
+_FIRST_BACKOFF = 1.0
+
+
+class DeltaLinkExpiredError(GraphError):
+    """Graph no longer knows the delta link: the directory must be read whole again."""
+
+
+class DirectoryPermissionError(GraphError):
+    """Graph refused to list the directory's people: the application lacks the permission."""
+
+
+@dataclass(frozen=True)
+class DeltaPage:
+    """One page of ``/users/delta``: its people, and on the last page the link to changes."""
+
+    users: list[dict[str, Any]]
+    delta_link: str | None
+
+
+def read_user_delta(
+    access_token: Callable[[], str],
+    *,
+    delta_link: str | None,
+    timeout: float,
+    graph_root: str = GRAPH_ROOT,
+    retries: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[DeltaPage]:
+    """The directory's people, one page of ``/users/delta`` at a time.
+
+    From ``delta_link`` only the changes since the run that got it; without one, everyone.
+    Only one page is held at a time. A page that meets throttling (429 and ``Retry-After``), a
+    5xx or a network fault is asked again, at most ``retries`` times; then ``GraphError``.
+    ``DeltaLinkExpiredError`` when Graph no longer knows ``delta_link``;
+    ``DirectoryPermissionError`` when the application may not read users. Each link must stay
+    on the Graph host, so that the token goes nowhere else.
+    """
+    url: str | None = delta_link or (f"{graph_root}/users/delta?$select=" + ",".join(DELTA_FIELDS))
+    while url is not None:
+        if not url.startswith(graph_root + "/"):
+            raise GraphError("graph: users/delta link leaves Graph")
+        answer = _get_with_retries(access_token, url, timeout, retries, sleep)
+        users = answer.get("value")
+        if not isinstance(users, list):
+            raise GraphError("graph: users/delta answer has no value")
+        next_link = answer.get("@odata.nextLink")
+        if next_link is not None:
+            if not isinstance(next_link, str):
+                raise GraphError("graph: users/delta next link is not a string")
+            yield DeltaPage([user for user in users if isinstance(user, dict)], None)
+            url = next_link
+            continue
+        last_link = answer.get("@odata.deltaLink")
+        if not isinstance(last_link, str) or not last_link.startswith(graph_root + "/"):
+            raise GraphError("graph: users/delta last page has no delta link")
+        yield DeltaPage([user for user in users if isinstance(user, dict)], last_link)
+        url = None
+
+
+def fetch_directory_user(
+    access_token: Callable[[], str],
+    object_id: str,
+    *,
+    timeout: float,
+    graph_root: str = GRAPH_ROOT,
+    retries: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any] | None:
+    """One person of the directory (``/users/{id}``, the fields of ``DELTA_FIELDS``), or None
+    when Graph says there is no such person (deleted). Retries as ``read_user_delta`` does."""
+    url = f"{graph_root}/users/{quote(object_id, safe='')}?$select=" + ",".join(DELTA_FIELDS)
+    try:
+        return _get_with_retries(access_token, url, timeout, retries, sleep)
+    except GraphStatusError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+def _get_with_retries(
+    access_token: Callable[[], str],
+    url: str,
+    timeout: float,
+    retries: int,
+    sleep: Callable[[float], None],
+) -> dict[str, Any]:
+    backoff = _FIRST_BACKOFF
+    for attempt in range(retries + 1):
+        try:
+            return _request_json("GET", url, access_token(), timeout, _DELTA_PAGE_BYTES)
+        except GraphStatusError as error:
+            if error.status == 403:
+                raise DirectoryPermissionError(error.detail) from error
+            if error.status == 410 or error.code in ("syncStateNotFound", "resyncRequired"):
+                raise DeltaLinkExpiredError(error.detail) from error
+            if error.status not in _TRANSIENT_STATUSES or attempt == retries:
+                raise
+            wait = _retry_after(error.retry_after)
+            sleep(backoff if wait is None else wait)
+        except _AnswerTooLargeError:
+            raise
+        except GraphError:
+            # A network fault or a garbled answer: the same page may well come whole next time.
+            if attempt == retries:
+                raise
+            sleep(backoff)
+        backoff *= 2
+    raise GraphError("graph: retries exhausted")  # pragma: no cover
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Graph's ``Retry-After`` in seconds (it sends whole seconds), at most ``MAX_DELTA_WAIT``."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return float(min(int(value.strip()), MAX_DELTA_WAIT))

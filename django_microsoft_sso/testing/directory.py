@@ -71,6 +71,10 @@ class MicrosoftUser:
     extra_claims: dict[str, Any] = field(default_factory=dict)
     extra_graph: dict[str, Any] = field(default_factory=dict)
     mfa: bool | None = None
+    # Graph's ``accountEnabled``: false once an administrator blocks the person's sign-in.
+    account_enabled: bool = True
+    # The directory's change counter when the person last changed, for ``/users/delta``.
+    changed_version: int = 0
 
     def __post_init__(self) -> None:
         if not self.object_id:
@@ -114,11 +118,14 @@ class Directory:
     groups: dict[str, str]
     tenant_domains: dict[str, str]
     _people_made: int
+    _directory_version: int
 
     def add_user(self, user_principal_name: str, **fields: Any) -> MicrosoftUser:
         """Add a person who can sign in; ``fields`` are those of ``MicrosoftUser``."""
         user = MicrosoftUser(user_principal_name, **fields)
         self.users.append(user)
+        self._directory_version += 1
+        user.changed_version = self._directory_version
         return user
 
     def add_project_user(

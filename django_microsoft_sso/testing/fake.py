@@ -33,6 +33,7 @@ from django_microsoft_sso.testing.signing import (
     default_signing_key,
 )
 from django_microsoft_sso.testing.tokens import TokenService
+from django_microsoft_sso.testing.users_delta import DeletedUser, UsersDelta
 
 if TYPE_CHECKING:
     from unittest import TestCase as _TestCaseBase
@@ -41,7 +42,15 @@ else:
 
 
 class FakeMicrosoft(
-    Directory, BrowserSide, Metadata, TokenService, IdTokens, AccessTokens, Graph, Faults
+    Directory,
+    BrowserSide,
+    Metadata,
+    TokenService,
+    IdTokens,
+    AccessTokens,
+    Graph,
+    UsersDelta,
+    Faults,
 ):
     """Microsoft's identity platform and Graph, in-process, for the users you add."""
 
@@ -95,6 +104,15 @@ class FakeMicrosoft(
         self._ended_refresh_tokens: dict[str, int] = {}
         self._faults: dict[str, list[Outcome]] = {}
         self._router: Any = None
+        # The application's own view of the directory (``/users/delta``): the permissions an
+        # administrator granted it, the people deleted, and the change counter of delta links.
+        self.application_permissions: set[str] = {"User.Read.All"}
+        self.deleted_users: list[DeletedUser] = []
+        self.delta_page_size = 100
+        self._directory_version = 0
+        self._delta_generation = 0
+        self._expired_delta_status = 400
+        self._app_tokens: dict[str, tuple[str, frozenset[str], float]] = {}
 
     def reset_project(self) -> None:
         """Let the next request be the first of a project that never met this fake.
@@ -152,6 +170,14 @@ class FakeMicrosoft(
                 ["me", "getMemberGroups"],
             ):
                 return "groups", self._member_groups
+            # Graph answers /users/delta and its fully qualified name alike.
+            if method == "GET" and path in (
+                "/v1.0/users/delta",
+                "/v1.0/users/microsoft.graph.delta",
+            ):
+                return "users_delta", self._users_delta
+            if method == "GET" and len(segments) == 3 and segments[1] == "users":
+                return "users", self._directory_user
             return "graph_other", self._graph_not_found
         if method == "GET" and segments[1:] == ["discovery", "instance"]:
             return "instance", self._instance_discovery

@@ -35,7 +35,7 @@ class Faults:
 
         ``endpoint`` is one of instance, metadata, keys, token, me, photo, groups (Graph's
         ``memberOf``, ``transitiveMemberOf``, ``checkMemberGroups``, ``getMemberGroups``),
-        batch. ``outcome`` is an ``httpx.Response``, an exception (class or instance, e.g.
+        batch, users_delta (``/users/delta``). ``outcome`` is an ``httpx.Response``, an exception (class or instance, e.g.
         ``httpx.ConnectTimeout``) or a function of the ``httpx.Request``.
         """
         self._faults.setdefault(endpoint, []).extend([outcome] * times)

@@ -49,9 +49,14 @@ class TokenService:
 
         def _id_token(self, grant: Grant) -> str: ...
 
+        def _client_credentials(
+            self, request: httpx.Request, form: dict[str, str]
+        ) -> httpx.Response: ...
+
     def _token(self, request: httpx.Request) -> httpx.Response:
         form = {key: values[0] for key, values in parse_qs(request.content.decode()).items()}
-        if form.get("grant_type") not in ("authorization_code", "refresh_token", OBO_GRANT):
+        grant_types = ("authorization_code", "refresh_token", "client_credentials", OBO_GRANT)
+        if form.get("grant_type") not in grant_types:
             return aad_error(
                 400, "unsupported_grant_type", "AADSTS70003: unsupported grant", 70003
             )
@@ -74,6 +79,8 @@ class TokenService:
                 7000215,
             )
         with self._lock:
+            if form["grant_type"] == "client_credentials":
+                return self._client_credentials(request, form)
             if form["grant_type"] == "refresh_token":
                 return self._refresh(form)
             if form["grant_type"] == OBO_GRANT:
