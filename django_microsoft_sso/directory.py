@@ -97,6 +97,9 @@ def run(
     """Sync every trusted tenant; a tenant that fails is noted and the others still run."""
     sso = sso or Settings()
     summary = SyncSummary()
+    if not dry_run:
+        # The sign-in only adds session notes; the sync, which runs every few minutes, drops them.
+        lifecycle.forget_expired_sessions(sso)
     for tenant_id in trusted_tenants(sso):
         try:
             sync_tenant(

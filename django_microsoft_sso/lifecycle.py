@@ -251,8 +251,9 @@ def remember_session(sender: Any, request: HttpRequest, user: AbstractBaseUser, 
     """Note the session a linked user just logged in to (a ``user_logged_in`` receiver).
 
     Only server-side sessions (a signed cookie cannot be ended from here) and only users with a
-    Microsoft link (known without a query after a sign-in with Microsoft). Two queries: the
-    user's notes older than any session can live go, this one is written.
+    Microsoft link (known without a query after a sign-in with Microsoft). One query, the note's
+    insert: notes older than any session can live are dropped by ``forget_expired_sessions``,
+    which each directory sync runs, not by the sign-in.
     """
     session = getattr(request, "session", None)
     key = getattr(session, "session_key", None)
@@ -262,16 +263,19 @@ def remember_session(sender: Any, request: HttpRequest, user: AbstractBaseUser, 
     try:
         if not _has_link(user):
             return
-        lifetime = max(int(settings.SESSION_COOKIE_AGE), int(sso.session_cookie_age))
-        with transaction.atomic():
-            UserSession.objects.filter(
-                user_id=user.pk, created__lt=timezone.now() - timedelta(seconds=lifetime)
-            ).delete()
-            UserSession.objects.create(
-                user_id=user.pk, sealed_key=pending_cookies.seal(SEALED_KEY_NAME, {"k": key})
-            )
+        UserSession.objects.create(
+            user_id=user.pk, sealed_key=pending_cookies.seal(SEALED_KEY_NAME, {"k": key})
+        )
     except Exception as error:  # a failed note costs the early end of this session, not the login
         log(sso, "WARNING", "Session of user {} not noted: {}", user.pk, type(error).__name__)
+
+
+def forget_expired_sessions(sso: Settings) -> int:
+    """Drop the notes of sessions that have expired by now, whoever they were; how many."""
+    lifetime = max(int(settings.SESSION_COOKIE_AGE), int(sso.session_cookie_age))
+    expired = UserSession.objects.filter(created__lt=timezone.now() - timedelta(seconds=lifetime))
+    deleted: int = expired.delete()[0]
+    return deleted
 
 
 def _has_link(user: AbstractBaseUser) -> bool:

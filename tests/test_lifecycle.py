@@ -5,11 +5,13 @@ sign-in and at a token refresh; every session engine; the signals, sent on commi
 """
 
 from importlib import import_module
+from io import StringIO
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
@@ -499,12 +501,24 @@ def test_a_login_of_a_user_without_a_link_is_not_noted(client):
     assert not UserSession.objects.filter(user=user).exists()
 
 
-def test_notes_older_than_a_session_can_live_go_at_the_next_login(microsoft, alice, settings):
+def test_notes_older_than_a_session_can_live_go_at_the_next_sync(microsoft, alice, settings):
+    settings.SESSION_COOKIE_AGE = 3600
+    microsoft.login(Client(), alice)
+    UserSession.objects.update(created=UserSession.objects.get().created.replace(year=2000))
+    microsoft.login(Client(), alice)
+    assert UserSession.objects.count() == 2  # a sign-in only adds its note: one query
+
+    call_command("microsoft_sso_sync", stdout=StringIO(), stderr=StringIO())
+
+    assert UserSession.objects.count() == 1
+    assert UserSession.objects.get().created.year != 2000
+
+
+def test_a_dry_run_keeps_the_expired_notes(microsoft, alice, settings):
     settings.SESSION_COOKIE_AGE = 3600
     microsoft.login(Client(), alice)
     UserSession.objects.update(created=UserSession.objects.get().created.replace(year=2000))
 
-    microsoft.login(Client(), alice)
+    call_command("microsoft_sso_sync", "--dry-run", stdout=StringIO(), stderr=StringIO())
 
     assert UserSession.objects.count() == 1
-    assert UserSession.objects.get().created.year != 2000

@@ -38,12 +38,11 @@ START = reverse("django_microsoft_sso:oauth_start_login")
 # (benchmarks/ counts the BEGINs too: three more).
 # Returning person: load the session; find the link and its user (one join); Django's login(): new
 # session key (check + insert), drop the old session (select + delete), last_login; note the
-# session for offboarding (delete the user's expired notes + insert, docs/lifecycle.md); save the
-# session.
-RETURNING_PERSON_QUERIES = 10
+# session for offboarding (one insert, docs/lifecycle.md); save the session.
+RETURNING_PERSON_QUERIES = 9
 # New person: the same, plus the account lookup by user principal name and the INSERTs of the user
 # and the link. The one link lookup finds rows written by 7.x too; the user table is read once.
-NEW_PERSON_QUERIES = 13
+NEW_PERSON_QUERIES = 12
 TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
 
 
