@@ -35,7 +35,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--update",
             action="store_true",
-            help="Also refresh names, e-mail and mapped groups as a sign-in would.",
+            help="Also refresh names, e-mail and the user principal name from the directory.",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Print what would change; change nothing."
