@@ -77,24 +77,8 @@ def gunicorn(
         *(["--preload"] if preload else []),
         application,
     ]
-    with log.open("wb") as output:
-        # A group of its own, so that the workers stop with it.
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base, process, log)
-        yield base, process
-    finally:
-        # The answers are in: no need to wait for a graceful shutdown (seconds, with Django).
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+    with serving(command, env, port, log) as served:
+        yield served
 
 
 @contextmanager
@@ -116,7 +100,17 @@ def uvicorn(
     env[EMULATOR_URL_VARIABLE] = emulator_url
     command = [sys.executable, "-m", "uvicorn", application, "--app-dir", str(ROOT)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    with serving(command, env, port, log) as served:
+        yield served
+
+
+@contextmanager
+def serving(
+    command: list[str], env: dict[str, str], port: int, log: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run the server ``command`` until the block ends; yield its base URL and process."""
     with log.open("wb") as output:
+        # A group of its own, so that the workers stop with it.
         process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -130,6 +124,7 @@ def uvicorn(
         wait_until_serving(base, process, log)
         yield base, process
     finally:
+        # The answers are in: no need to wait for a graceful shutdown (seconds, with Django).
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
 
