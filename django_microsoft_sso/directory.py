@@ -26,8 +26,10 @@ from django_microsoft_sso.exceptions import (
     LoginError,
     MicrosoftUnavailableError,
 )
+from django_microsoft_sso.groups import Mapping
 from django_microsoft_sso.lifecycle import DirectoryPerson, Outcome
 from django_microsoft_sso.logs import log
+from django_microsoft_sso.mapped_privileges import Memberships
 from django_microsoft_sso.models import DirectorySyncState, MicrosoftSSOUser
 
 ACTIONS = ("deactivated", "reactivated", "updated", "unchanged", "skipped")
@@ -78,6 +80,70 @@ Progress = Callable[[str, int], None]
 Report = Callable[[DirectoryPerson, Outcome], None]
 
 
+class MembershipReader:
+    """A person's Entra groups and app roles for ``--update``, read with the application's token.
+
+    Only what a mapping needs is read: groups when a group is mapped, roles when a role is;
+    nothing at all (and no mapped group or flag changes) when nothing is mapped. The mapping is
+    loaded once a run; the application's service principal (its id and app roles) once a tenant.
+    """
+
+    def __init__(self, sso: Settings, sleep: Callable[[float], None]) -> None:
+        self.sso = sso
+        self.sleep = sleep
+        self.mapping = Mapping.load(sso.groups_map, sso.roles_map)
+        self._applications: dict[str, graph.ApplicationRoles | LoginError] = {}
+
+    def read(self, tenant_id: str, object_id: str) -> Memberships | None:
+        """The person's memberships; None when nothing is mapped. Raises ``GraphError``,
+        ``MicrosoftUnavailableError`` or ``ConfigurationError`` when Graph could not say."""
+        if not self.mapping:
+            return None
+        token = _token_of(self.sso, tenant_id)
+        root = clouds.cloud(self.sso).graph_root
+        group_ids: set[str] = set()
+        roles: set[str] = set()
+        if self.mapping.by_group:
+            group_ids = graph.fetch_user_group_ids(
+                token,
+                object_id,
+                timeout=self.sso.graph_timeout,
+                max_pages=self.sso.groups_max_pages,
+                graph_root=root,
+                sleep=self.sleep,
+            )
+        if self.mapping.by_role:
+            roles = graph.fetch_user_roles(
+                token,
+                object_id,
+                self._application(tenant_id),
+                timeout=self.sso.graph_timeout,
+                max_pages=self.sso.groups_max_pages,
+                graph_root=root,
+                sleep=self.sleep,
+            )
+        return Memberships(self.mapping, group_ids, roles)
+
+    def _application(self, tenant_id: str) -> graph.ApplicationRoles:
+        # A failure is kept too: asked again for each person, it would cost a request each.
+        known = self._applications.get(tenant_id)
+        if known is None:
+            try:
+                known = graph.fetch_application_roles(
+                    _token_of(self.sso, tenant_id),
+                    self.sso.application_id or "",
+                    timeout=self.sso.graph_timeout,
+                    graph_root=clouds.cloud(self.sso).graph_root,
+                    sleep=self.sleep,
+                )
+            except (GraphError, MicrosoftUnavailableError, ConfigurationError) as error:
+                known = error
+            self._applications[tenant_id] = known
+        if isinstance(known, LoginError):
+            raise known
+        return known
+
+
 def trusted_tenants(sso: Settings) -> list[str]:
     """The tenants whose people the sync may touch: those trusted for mapping."""
     authority_tenant_id = discovery.tenant_metadata(sso).tenant_id
@@ -97,6 +163,7 @@ def run(
     """Sync every trusted tenant; a tenant that fails is noted and the others still run."""
     sso = sso or Settings()
     summary = SyncSummary()
+    reader = MembershipReader(sso, sleep) if update else None
     if not dry_run:
         # The sign-in only adds session notes; the sync, which runs every few minutes, drops them.
         lifecycle.forget_expired_sessions(sso)
@@ -112,6 +179,7 @@ def run(
                 progress=progress,
                 report=report,
                 sleep=sleep,
+                reader=reader,
             )
         except DirectorySyncError as error:
             summary.failed_tenants[tenant_id] = error.detail
@@ -130,22 +198,36 @@ def sync_tenant(
     progress: Progress | None = None,
     report: Report | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    reader: MembershipReader | None = None,
 ) -> None:
-    """Read one tenant's directory and apply it; raises ``DirectorySyncError``."""
+    """Read one tenant's directory and apply it; raises ``DirectorySyncError``.
+
+    With ``update``, ``reader`` (one a run) reads the memberships the mapping needs."""
+    if update and reader is None:
+        reader = MembershipReader(sso, sleep)
     state = DirectorySyncState.objects.filter(tenant_id=tenant_id).first()
     delta_link = None if full or state is None else state.delta_link or None
     errors_before = summary.errors
     try:
         try:
             new_link, leavers = _read(
-                sso, tenant_id, delta_link, summary, update, dry_run, progress, report, sleep
+                sso,
+                tenant_id,
+                delta_link,
+                summary,
+                update,
+                dry_run,
+                progress,
+                report,
+                sleep,
+                reader,
             )
         except graph.DeltaLinkExpiredError:
             if delta_link is None:
                 raise
             log(sso, "INFO", "delta link of tenant {} expired: reading everyone", tenant_id)
             new_link, leavers = _read(
-                sso, tenant_id, None, summary, update, dry_run, progress, report, sleep
+                sso, tenant_id, None, summary, update, dry_run, progress, report, sleep, reader
             )
     except (GraphError, MicrosoftUnavailableError, ConfigurationError) as error:
         raise _read_error(tenant_id, error) from error
@@ -254,6 +336,7 @@ def _read(
     progress: Progress | None,
     report: Report | None,
     sleep: Callable[[float], None],
+    reader: MembershipReader | None = None,
 ) -> tuple[str, list[DirectoryPerson]]:
     """Apply the pages of one read but its leavers; return its delta link and the leavers."""
     # Graph may list a person more than once in one read; the last entry is what holds.
@@ -298,7 +381,18 @@ def _read(
                 # Nothing for lifecycle.apply to do: most of a full read, at no query per person.
                 summary.unchanged += 1
                 continue
-            _apply(sso, person, summary, update=update, dry_run=dry_run, report=report)
+            # An inactive user is read only when Entra gives them back now (it was the sync's
+            # doing); one an administrator deactivated keeps what they have.
+            wanted = is_active or (deactivated_by_sync and person.enabled is True)
+            _apply(
+                sso,
+                person,
+                summary,
+                update=update,
+                dry_run=dry_run,
+                report=report,
+                reader=reader if wanted else None,
+            )
         if progress is not None:
             progress(tenant_id, read_here)
         if page.delta_link is not None:
@@ -314,10 +408,31 @@ def _apply(
     update: bool,
     dry_run: bool,
     report: Report | None,
+    reader: MembershipReader | None = None,
 ) -> Outcome | None:
-    """``lifecycle.apply``, counted; a failure for one person is logged and the run goes on."""
+    """``lifecycle.apply``, counted; a failure for one person is logged and the run goes on.
+
+    With ``reader``, the person's groups and roles are read first: when Graph cannot say, the
+    person is an error and nothing of theirs changes (not even their names).
+    """
+    memberships = None
+    if update and reader is not None:
+        try:
+            memberships = reader.read(person.tenant_id, person.object_id)
+        except (GraphError, MicrosoftUnavailableError, ConfigurationError) as error:
+            log(
+                sso,
+                "ERROR",
+                "directory sync: groups and roles of {}/{} not read, nothing changed: {}",
+                person.tenant_id,
+                person.object_id,
+                error.detail,
+            )
+            if summary is not None:
+                summary.errors += 1
+            return None
     try:
-        outcome = lifecycle.apply(person, update=update, dry_run=dry_run)
+        outcome = lifecycle.apply(person, update=update, dry_run=dry_run, memberships=memberships)
     except Exception as error:  # one person's failure must not stop the others
         log(
             sso,

@@ -399,3 +399,153 @@ def _retry_after(value: str | None) -> float | None:
     if value is None or not value.strip().isdigit():
         return None
     return float(min(int(value.strip()), MAX_DELTA_WAIT))
+
+
+# -- a person's groups and app roles, read with the application's token (``--update``) --------
+#
+# Shapes as Microsoft's Graph reference gives them: an appRoleAssignment carries ``appRoleId``
+# (the id of an app role in the ``appRoles`` of the resource's service principal) and
+# ``resourceId`` (that service principal's id); an appRole carries ``id`` and ``value``, the
+# value being what a token's ``roles`` claim holds ("appRoleAssignment resource type" and
+# "appRole resource type", learn.microsoft.com/graph/api/resources/approleassignment and
+# .../resources/approle).
+
+
+def _paged_values(
+    access_token: Callable[[], str],
+    url: str,
+    *,
+    what: str,
+    timeout: float,
+    max_pages: int,
+    graph_root: str,
+    retries: int,
+    sleep: Callable[[float], None],
+) -> Iterator[dict[str, Any]]:
+    """The items of a paged Graph list; more than ``max_pages`` pages is an error, since a
+    partial list would take groups or roles away. Next links must stay on the Graph host."""
+    next_url: str | None = url
+    for _page in range(max(1, max_pages)):
+        assert next_url is not None
+        answer = _get_with_retries(access_token, next_url, timeout, retries, sleep)
+        items = answer.get("value")
+        if not isinstance(items, list):
+            raise GraphError(f"graph: {what} answer has no value")
+        yield from (item for item in items if isinstance(item, dict))
+        next_url = answer.get("@odata.nextLink")
+        if next_url is None:
+            return
+        if not isinstance(next_url, str) or not next_url.startswith(graph_root + "/"):
+            raise GraphError(f"graph: {what} next link leaves Graph")
+    raise GraphError(f"graph: more than {max_pages} pages of {what}")
+
+
+def fetch_user_group_ids(
+    access_token: Callable[[], str],
+    object_id: str,
+    *,
+    timeout: float,
+    max_pages: int,
+    graph_root: str = GRAPH_ROOT,
+    retries: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+) -> set[str]:
+    """The ids (lower case) of every group ``object_id`` belongs to, directly or not."""
+    url = (
+        f"{graph_root}/users/{quote(object_id, safe='')}/transitiveMemberOf/"
+        f"microsoft.graph.group?$select=id&$top={GROUPS_PAGE_SIZE}"
+    )
+    found = set()
+    for item in _paged_values(
+        access_token,
+        url,
+        what="transitiveMemberOf",
+        timeout=timeout,
+        max_pages=max_pages,
+        graph_root=graph_root,
+        retries=retries,
+        sleep=sleep,
+    ):
+        kind = item.get("@odata.type", "#microsoft.graph.group")
+        if kind == "#microsoft.graph.group" and isinstance(item.get("id"), str):
+            found.add(item["id"].lower())
+    return found
+
+
+@dataclass(frozen=True)
+class ApplicationRoles:
+    """The application's service principal in one tenant and its app roles (id -> value)."""
+
+    service_principal_id: str
+    values: dict[str, str]
+
+
+def fetch_application_roles(
+    access_token: Callable[[], str],
+    application_id: str,
+    *,
+    timeout: float,
+    graph_root: str = GRAPH_ROOT,
+    retries: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ApplicationRoles:
+    """The service principal of ``application_id`` in the token's tenant, with its app roles."""
+    url = (
+        f"{graph_root}/servicePrincipals(appId='{quote(application_id, safe='')}')"
+        "?$select=id,appRoles"
+    )
+    answer = _get_with_retries(access_token, url, timeout, retries, sleep)
+    principal_id = answer.get("id")
+    roles = answer.get("appRoles")
+    if not isinstance(principal_id, str) or not isinstance(roles, list):
+        raise GraphError("graph: servicePrincipal answer has no id or appRoles")
+    values = {
+        role["id"].lower(): role["value"]
+        for role in roles
+        if isinstance(role, dict)
+        and isinstance(role.get("id"), str)
+        and isinstance(role.get("value"), str)
+        and role["value"]
+    }
+    return ApplicationRoles(principal_id.lower(), values)
+
+
+def fetch_user_roles(
+    access_token: Callable[[], str],
+    object_id: str,
+    application: ApplicationRoles,
+    *,
+    timeout: float,
+    max_pages: int,
+    graph_root: str = GRAPH_ROOT,
+    retries: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+) -> set[str]:
+    """The values of the app roles of this application assigned to ``object_id``.
+
+    Assignments to other applications' service principals are ignored, as is the default
+    access assignment (an ``appRoleId`` of zeros, which no app role has).
+    """
+    principal = application.service_principal_id
+    url = (
+        f"{graph_root}/users/{quote(object_id, safe='')}/appRoleAssignments"
+        f"?$filter=resourceId eq {quote(principal, safe='')}&$select=appRoleId,resourceId"
+    )
+    found = set()
+    for item in _paged_values(
+        access_token,
+        url,
+        what="appRoleAssignments",
+        timeout=timeout,
+        max_pages=max_pages,
+        graph_root=graph_root,
+        retries=retries,
+        sleep=sleep,
+    ):
+        resource, role_id = item.get("resourceId"), item.get("appRoleId")
+        if not isinstance(resource, str) or resource.lower() != principal:
+            continue
+        value = application.values.get(role_id.lower()) if isinstance(role_id, str) else None
+        if value is not None:
+            found.add(value)
+    return found

@@ -38,6 +38,9 @@ from django_microsoft_sso.models import MicrosoftSSOUser, UserSession
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
+    from django_microsoft_sso.facts import PersonFacts
+    from django_microsoft_sso.mapped_privileges import Memberships
+
 DEACTIVATED = "deactivated"
 REACTIVATED = "reactivated"
 UPDATED = "updated"
@@ -154,11 +157,19 @@ def _after_reactivation(user: AbstractBaseUser, request: HttpRequest | None) -> 
     signals.send(signals.microsoft_sso_user_reactivated, request, sender=Lifecycle, user=user)
 
 
-def apply(person: DirectoryPerson, *, update: bool, dry_run: bool) -> Outcome:
+def apply(
+    person: DirectoryPerson,
+    *,
+    update: bool,
+    dry_run: bool,
+    memberships: Memberships | None = None,
+) -> Outcome:
     """Bring the linked user of one directory entry in line with Entra (see the module doc).
 
     Only people with a link row, of a tenant the project trusts for mapping, are touched: the
-    others are ``skipped``.
+    others are ``skipped``. With ``update`` and ``memberships`` (the person's Entra groups and
+    app roles, read by the sync), an active user's mapped groups and flags are set as a sign-in
+    sets them.
     """
     sso = Settings()
     tenant_id = person.tenant_id.lower()
@@ -191,6 +202,8 @@ def apply(person: DirectoryPerson, *, update: bool, dry_run: bool) -> Outcome:
         action = REACTIVATED
     if update:
         changed = refresh_profile(sso, link, person, dry_run=dry_run)
+        if memberships is not None and user.is_active:
+            changed |= refresh_mapping(sso, link, person, memberships, dry_run=dry_run)
         if changed:
             fields = ", ".join(sorted(changed))
             return Outcome(UPDATED if action == UNCHANGED else action, user.pk, fields)
@@ -211,21 +224,11 @@ def refresh_profile(
     ``HttpRequest``. The link's UPN follows a renamed person.
     """
     from django_microsoft_sso.adapter import get_adapter
-    from django_microsoft_sso.facts import PersonFacts
     from django_microsoft_sso.graph import MicrosoftProfile
-    from django_microsoft_sso.tokens import MicrosoftIdentity
 
     profile = MicrosoftProfile(person.profile)
-    upn = profile.user_principal_name or link.user_principal_name or ""
-    allowed_trusted = tenants.allowed_and_trusted(
-        sso.allowed_tenants, client.tenant_metadata(sso).tenant_id
-    )[1]
-    facts = PersonFacts(
-        identity=MicrosoftIdentity(person.tenant_id.lower(), person.object_id, {}),
-        user_principal_name=upn,
-        mail=profile.mail,
-        tenant_trusted=person.tenant_id.lower() in allowed_trusted,
-    )
+    facts = _facts(sso, link, person)
+    upn = facts.user_principal_name
     user = link.user
     values = get_adapter().user_values(HttpRequest(), facts, profile)
     changed = {name for name, value in values.items() if getattr(user, name) != value}
@@ -242,6 +245,62 @@ def refresh_profile(
             link.save(update_fields=["user_principal_name"])
             changed.add("user_principal_name")
     return changed
+
+
+def _facts(sso: Settings, link: MicrosoftSSOUser, person: DirectoryPerson) -> PersonFacts:
+    from django_microsoft_sso.facts import PersonFacts
+    from django_microsoft_sso.graph import MicrosoftProfile
+    from django_microsoft_sso.tokens import MicrosoftIdentity
+
+    profile = MicrosoftProfile(person.profile)
+    allowed_trusted = tenants.allowed_and_trusted(
+        sso.allowed_tenants, client.tenant_metadata(sso).tenant_id
+    )[1]
+    return PersonFacts(
+        identity=MicrosoftIdentity(person.tenant_id.lower(), person.object_id, {}),
+        user_principal_name=profile.user_principal_name or link.user_principal_name or "",
+        mail=profile.mail,
+        tenant_trusted=person.tenant_id.lower() in allowed_trusted,
+    )
+
+
+def refresh_mapping(
+    sso: Settings,
+    link: MicrosoftSSOUser,
+    person: DirectoryPerson,
+    memberships: Memberships,
+    *,
+    dry_run: bool,
+) -> set[str]:
+    """Set the mapped Django groups and flags as a sign-in would; what changed (``groups``,
+    the flags, ``password``).
+
+    The same calls as a sign-in (``UserSync.sync``): the adapter's ``granted``, then
+    ``apply_mapping``, which also remembers the flags it granted on the link and makes the
+    password of an account it grants a flag unusable. A dry run does it all and rolls it back.
+    """
+    from django_microsoft_sso.adapter import get_adapter
+    from django_microsoft_sso.mapped_privileges import apply_mapping
+
+    user = link.user
+    mapping = memberships.mapping
+    granted = get_adapter().granted(HttpRequest(), memberships)
+    managed = mapping.managed_groups
+    groups_changed = False
+    if managed and hasattr(user, "groups"):
+        current = set(user.groups.filter(name__in=managed).values_list("name", flat=True))
+        groups_changed = current != granted.groups & managed
+    facts = _facts(sso, link, person)
+    with transaction.atomic():
+        mapped_flags, changed = apply_mapping(sso, user, link, facts, mapping, granted)
+        if changed:
+            user.save(update_fields=sorted(changed))
+        if mapped_flags != link.mapped_flags:
+            link.mapped_flags = mapped_flags
+            link.save(update_fields=["mapped_flags"])
+        if dry_run:
+            transaction.set_rollback(True)
+    return changed | ({"groups"} if groups_changed else set())
 
 
 # -- sessions -------------------------------------------------------------------------------
