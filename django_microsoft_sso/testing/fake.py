@@ -176,6 +176,20 @@ class FakeMicrosoft(
                 "/v1.0/users/microsoft.graph.delta",
             ):
                 return "users_delta", self._users_delta
+            if method == "GET" and len(segments) >= 4 and segments[1] == "users":
+                if segments[3:] in (
+                    ["transitiveMemberOf"],
+                    ["transitiveMemberOf", "microsoft.graph.group"],
+                ):
+                    return "user_groups", self._user_groups
+                if segments[3:] == ["appRoleAssignments"]:
+                    return "user_app_roles", self._user_app_roles
+            if (
+                method == "GET"
+                and len(segments) == 2
+                and segments[1].startswith("servicePrincipals(appId=")
+            ):
+                return "service_principal", self._service_principal
             if method == "GET" and len(segments) == 3 and segments[1] == "users":
                 return "users", self._directory_user
             return "graph_other", self._graph_not_found

@@ -35,7 +35,9 @@ class Faults:
 
         ``endpoint`` is one of instance, metadata, keys, token, me, photo, groups (Graph's
         ``memberOf``, ``transitiveMemberOf``, ``checkMemberGroups``, ``getMemberGroups``),
-        batch, users_delta (``/users/delta``). ``outcome`` is an ``httpx.Response``, an exception (class or instance, e.g.
+        batch, users_delta (``/users/delta``), users (``/users/{id}``), user_groups
+        (``/users/{id}/transitiveMemberOf``), user_app_roles (``/users/{id}/appRoleAssignments``),
+        service_principal (``/servicePrincipals(appId='...')``). ``outcome`` is an ``httpx.Response``, an exception (class or instance, e.g.
         ``httpx.ConnectTimeout``) or a function of the ``httpx.Request``.
         """
         self._faults.setdefault(endpoint, []).extend([outcome] * times)

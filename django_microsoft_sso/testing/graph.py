@@ -83,6 +83,9 @@ class Graph:
         user = self._graph_user(request)
         if isinstance(user, httpx.Response):
             return user
+        return self._member_of_user(request, user)
+
+    def _member_of_user(self, request: httpx.Request, user: MicrosoftUser) -> httpx.Response:
         groups: list[dict[str, Any]] = [
             {
                 "@odata.type": "#microsoft.graph.group",

@@ -16,6 +16,7 @@ import base64
 import json
 import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,6 +176,97 @@ class UsersDelta:
             200, json={"@odata.context": context, **self._delta_user(user, fields)}
         )
 
+    # -- a person's groups and app roles, as the application reads them ----------------------
+
+    def _tenant_user(self, tenant_id: str, object_id: str) -> MicrosoftUser | None:
+        return next(
+            (
+                user
+                for user in self.users
+                if user.tenant_id == tenant_id and user.graph_id.lower() == object_id.lower()
+            ),
+            None,
+        )
+
+    def _user_groups(self, request: httpx.Request) -> httpx.Response:
+        """``/users/{id}/transitiveMemberOf[/microsoft.graph.group]``: the person's groups."""
+        tenant_id = self._application_tenant(request)
+        if isinstance(tenant_id, httpx.Response):
+            return tenant_id
+        user = self._tenant_user(tenant_id, request.url.path.split("/")[3])
+        if user is None:
+            return _no_such_user()
+        return self._member_of_user(request, user)  # type: ignore[attr-defined,no-any-return]
+
+    def _service_principal(self, request: httpx.Request) -> httpx.Response:
+        """``/servicePrincipals(appId='...')``: the application in the token's tenant and the app
+        roles it defines (every role some person of the fake holds)."""
+        tenant_id = self._application_tenant(request)
+        if isinstance(tenant_id, httpx.Response):
+            return tenant_id
+        segment = request.url.path.split("/")[2]
+        app_id = segment[len("servicePrincipals(appId=") :].rstrip(")").strip("'")
+        if app_id != self.client_id:  # type: ignore[attr-defined]
+            return graph_error(
+                404,
+                "Request_ResourceNotFound",
+                f"Resource '{app_id}' does not exist or one of its queried reference-property "
+                "objects are not present.",
+            )
+        values = sorted({role for user in self.users for role in user.roles})
+        return httpx.Response(
+            200,
+            json={
+                "@odata.context": f"https://{self.graph_host}/v1.0/$metadata#servicePrincipals"
+                "(id,appRoles)/$entity",
+                "id": self._service_principal_id(tenant_id),
+                "appRoles": [
+                    {
+                        "allowedMemberTypes": ["User"],
+                        "displayName": value,
+                        "id": _app_role_id(value),
+                        "isEnabled": True,
+                        "value": value,
+                    }
+                    for value in values
+                ],
+            },
+        )
+
+    def _user_app_roles(self, request: httpx.Request) -> httpx.Response:
+        """``/users/{id}/appRoleAssignments``: the person's app roles of this application
+        (``$filter=resourceId eq ...`` honoured), all in one page."""
+        tenant_id = self._application_tenant(request)
+        if isinstance(tenant_id, httpx.Response):
+            return tenant_id
+        user = self._tenant_user(tenant_id, request.url.path.split("/")[3])
+        if user is None:
+            return _no_such_user()
+        principal = self._service_principal_id(tenant_id)
+        wanted = request.url.params.get("$filter", "")
+        if wanted and wanted.replace(" ", "") != f"resourceIdeq{principal}":
+            return httpx.Response(200, json={"@odata.context": "", "value": []})
+        return httpx.Response(
+            200,
+            json={
+                "@odata.context": f"https://{self.graph_host}/v1.0/$metadata#users('{user.graph_id}')"
+                "/appRoleAssignments",
+                "value": [
+                    {
+                        "id": secrets.token_urlsafe(16),
+                        "appRoleId": _app_role_id(role),
+                        "principalId": user.graph_id,
+                        "principalType": "User",
+                        "resourceId": principal,
+                    }
+                    for role in user.roles
+                ],
+            },
+        )
+
+    def _service_principal_id(self, tenant_id: str) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sp:{tenant_id}:{self.client_id}"))  # type: ignore[attr-defined]
+
     def _users_delta(self, request: httpx.Request) -> httpx.Response:
         tenant_id = self._application_tenant(request)
         if isinstance(tenant_id, httpx.Response):
@@ -259,6 +351,18 @@ class UsersDelta:
         whole = {**user.graph_me(), "accountEnabled": user.account_enabled}
         fields = select or list(whole)
         return {"id": user.graph_id, **{name: whole.get(name) for name in fields}}
+
+
+def _app_role_id(value: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"app-role:{value}"))
+
+
+def _no_such_user() -> httpx.Response:
+    return graph_error(
+        404,
+        "Request_ResourceNotFound",
+        "Resource does not exist or one of its queried reference-property objects are not present.",
+    )
 
 
 def _encode(state: dict[str, Any]) -> str:
