@@ -35,7 +35,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--update",
             action="store_true",
-            help="Also refresh names, e-mail and the user principal name from the directory.",
+            help=(
+                "Also refresh names, e-mail and the user principal name from the directory, and "
+                "(when a mapping exists) mapped Django groups and staff/superuser flags from "
+                "the person's Entra groups and app roles, as a sign-in would."
+            ),
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Print what would change; change nothing."
