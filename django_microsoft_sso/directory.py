@@ -251,7 +251,8 @@ def sync_people(
     sso: Settings | None = None,
 ) -> list[Outcome]:
     """Read the people of ``links`` from Graph (``/users/{id}``) and apply each; one outcome a
-    link, in order. The admin action's path.
+    link, in order. The admin action's path. With ``update``, their mapped groups and flags are
+    refreshed too, as ``--update`` does.
 
     Everyone is read before anyone is changed: a read that fails raises
     ``DirectorySyncError`` and nobody is changed. A person Graph no longer knows is deleted. A
@@ -260,7 +261,9 @@ def sync_people(
     """
     sso = sso or Settings()
     trusted = set(trusted_tenants(sso))
+    reader = MembershipReader(sso, sleep) if update else None
     read: list[DirectoryPerson | Outcome] = []
+    memberships: dict[tuple[str, str], Memberships | None] = {}
     for link in links:
         tenant_id = (link.tenant_id or "").lower()
         if tenant_id not in trusted or not link.microsoft_id:
@@ -279,6 +282,14 @@ def sync_people(
         if entry is None:
             entry = {"id": link.microsoft_id, "@removed": {"reason": "deleted"}}
         person = directory_person(tenant_id, entry)
+        if person is not None and reader is not None and not person.deleted:
+            # Read with the rest, before anyone changes: the same rule as for the profile.
+            try:
+                memberships[(person.tenant_id, person.object_id)] = reader.read(
+                    person.tenant_id, person.object_id
+                )
+            except (GraphError, MicrosoftUnavailableError, ConfigurationError) as error:
+                raise _read_error(tenant_id, error) from error
         read.append(person if person is not None else Outcome("skipped", link.user_id))
     outcomes = []
     for item in read:
@@ -286,7 +297,14 @@ def sync_people(
             outcomes.append(item)
             continue
         try:
-            outcomes.append(lifecycle.apply(item, update=update, dry_run=dry_run))
+            outcomes.append(
+                lifecycle.apply(
+                    item,
+                    update=update,
+                    dry_run=dry_run,
+                    memberships=memberships.get((item.tenant_id, item.object_id)),
+                )
+            )
         except Exception as error:  # one person's failure must not stop the others
             log(
                 sso,

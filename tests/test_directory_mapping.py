@@ -180,3 +180,19 @@ def test_only_what_is_mapped_is_read(settings, person, microsoft):
     assert group_names(alice_user) == ["Editors"]
     assert microsoft.count("user_groups") == 1
     assert microsoft.count("user_app_roles") == microsoft.count("service_principal") == 0
+
+
+def test_the_admin_action_refreshes_mapped_groups_and_flags(person, microsoft, admin_client):
+    alice, alice_user = person("alice@contoso.com")
+    microsoft.update_user(alice, groups=[EDITORS_ID], roles=["Site.Admin"])
+    link = MicrosoftSSOUser.objects.get(user=alice_user)
+
+    admin_client.post(
+        "/admin/django_microsoft_sso/microsoftssouser/",
+        {"action": "sync_from_microsoft", "_selected_action": [link.pk]},
+    )
+
+    alice_user.refresh_from_db()
+    assert group_names(alice_user) == ["Editors"]
+    assert alice_user.is_staff
+    assert mapped_flags(alice_user) == "is_staff"
