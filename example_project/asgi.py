@@ -32,8 +32,10 @@ emulator: EmulatorServer | None = None
 if settings.EXAMPLE_USES_EMULATOR and not os.environ.get(EMULATOR_URL_VARIABLE):
     check_allowed()
     from example_project.demo import demo_microsoft
+    from example_project.views import EMULATOR_PAGES_PATH
 
-    # A daemon thread: it ends with the server process.
-    emulator = EmulatorServer(demo_microsoft()).start()
+    # A daemon thread: it ends with the server process. Its sign-in pages are served through the
+    # site itself, as under runserver, so the demo works wherever the site is reachable.
+    emulator = EmulatorServer(demo_microsoft(), browser_base_url=EMULATOR_PAGES_PATH).start()
     os.environ[EMULATOR_URL_VARIABLE] = emulator.url
 print(banner(os.environ.get("EXAMPLE_SITE_URL", "http://localhost:8000")), flush=True)
